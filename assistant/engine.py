@@ -1,0 +1,190 @@
+"""``Assistant``: the one object the CLI, the Python API and the Streamlit UI all use.
+
+question → clean → retrieve (BM25 ⊕ dense) → select evidence / decide refusal →
+backend writes text with [n] → citations resolved to exact spans → ``Answer``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from assistant.backends.base import REFUSAL, Backend
+from assistant.backends.factory import BackendChoice, choose_backend
+from assistant.citations import resolve
+from assistant.config import Settings, load_settings
+from assistant.embeddings import make_embedding
+from assistant.errors import IndexMissingError
+from assistant.evidence import EvidenceSelector, Selection, TermStats
+from assistant.indexer import Indexer, IndexReport, read_state
+from assistant.questions import clean_question
+from assistant.retrieve import HybridRetriever
+from assistant.store import get_collection, make_client
+from assistant.types import Answer, Passage
+
+
+@dataclass(frozen=True)
+class _Searcher:
+    """Retriever and evidence selector for one generation of the index."""
+
+    generation: int
+    retriever: HybridRetriever
+    selector: EvidenceSelector
+
+
+class Assistant:
+    """Answers questions from the indexed articles, citing exact passages.
+
+    ``Assistant()`` reads settings from ``ASSISTANT_*`` variables and ``.env``; keyword
+    arguments override them (``Assistant(seeds_dir="news", backend="extractive")``).
+    The index is built or brought up to date on first use when ``auto_index`` is true.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        auto_index: bool = True,
+        backend: Backend | str | None = None,
+        **overrides: Any,
+    ) -> None:
+        self.settings = settings or load_settings(**overrides)
+        self.auto_index = auto_index
+        self.embed_model = make_embedding(self.settings.embedding)
+        self._backend_arg = backend
+        self._choice: BackendChoice | None = None
+        self._searcher: _Searcher | None = None
+        self._lock = threading.RLock()
+        self._checked_fresh = False
+
+    # --- backend -----------------------------------------------------------------------
+    @property
+    def backend_choice(self) -> BackendChoice:
+        with self._lock:
+            if self._choice is None:
+                if isinstance(self._backend_arg, Backend):
+                    self._choice = BackendChoice(self._backend_arg, "given")
+                else:
+                    self._choice = choose_backend(self.settings, self._backend_arg)
+            return self._choice
+
+    @property
+    def backend(self) -> Backend:
+        return self.backend_choice.backend
+
+    # --- index -------------------------------------------------------------------------
+    def index(self, rebuild: bool = False, progress: bool | None = None) -> IndexReport:
+        """Build or update the index from the seeds folder (only changed articles)."""
+        with self._lock:
+            report = Indexer(self.settings, self.embed_model).run(rebuild, progress)
+            self._searcher = None
+            self._checked_fresh = True
+            return report
+
+    def _ensure_searcher(self) -> _Searcher:
+        with self._lock:
+            state = read_state(self.settings.index_dir)
+            if self.auto_index and (state is None or not self._checked_fresh):
+                self.index()
+                state = read_state(self.settings.index_dir)
+            if state is None:
+                raise IndexMissingError(
+                    f"no index in {self.settings.index_dir}; run `assistant index` first."
+                )
+            generation = int(state.get("generation", 0))
+            if self._searcher is None or self._searcher.generation != generation:
+                client = make_client(self.settings)
+                collection = get_collection(
+                    client, self.settings.embedding, self.embed_model.model_name, create=False
+                )
+                if collection is None:
+                    raise IndexMissingError(
+                        f"the index in {self.settings.index_dir} has no passages for embedding "
+                        f"{self.settings.embedding!r}; run `assistant index`."
+                    )
+                retriever = HybridRetriever(collection, self.embed_model, self.settings.top_k)
+                selector = EvidenceSelector(
+                    TermStats(retriever.passages.values()), self.embed_model
+                )
+                self._searcher = _Searcher(generation, retriever, selector)
+            return self._searcher
+
+    def passages(self) -> list[Passage]:
+        """Every indexed passage, in source then position order."""
+        found = self._ensure_searcher().retriever.passages.values()
+        return sorted(found, key=lambda p: (p.source, p.start))
+
+    # --- answering ---------------------------------------------------------------------
+    def select(self, question: str) -> tuple[Selection, float]:
+        """Evidence for a cleaned question and the milliseconds retrieval took."""
+        searcher = self._ensure_searcher()
+        started = time.perf_counter()
+        hits = searcher.retriever.retrieve(question)
+        selection = searcher.selector.select(
+            question, hits, self.settings.max_evidence, self.settings.min_support
+        )
+        return selection, (time.perf_counter() - started) * 1000
+
+    def stream(self, question: str, *, id: str | None = None) -> Iterator[str | Answer]:
+        """Text deltas as the backend writes them, then the final ``Answer``."""
+        started = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        selection, retrieve_ms = self.select(text)
+        choice = self.backend_choice
+        timings = {"retrieve_ms": round(retrieve_ms, 1)}
+        base = Answer(
+            question=question,
+            text=REFUSAL,
+            refused=True,
+            citations=(),
+            backend=choice.backend.name,
+            id=id,
+            notices=(f"backend {choice.backend.name}: {choice.reason}",),
+        )
+        if not selection.answerable:
+            timings["first_token_ms"] = timings["total_ms"] = _ms_since(started)
+            yield REFUSAL
+            yield replace(base, timings=timings)
+            return
+        parts: list[str] = []
+        for delta in choice.backend.stream(text, selection.evidence):
+            if not parts:
+                timings["first_token_ms"] = _ms_since(started)
+            parts.append(delta)
+            yield delta
+        draft = "".join(parts).strip()
+        answer_text, citations = resolve(draft, selection.evidence)
+        timings["total_ms"] = _ms_since(started)
+        if not citations:  # an answer without a valid citation is never shown as grounded
+            yield replace(base, timings=timings)
+            return
+        yield replace(base, text=answer_text, refused=False, citations=citations, timings=timings)
+
+    def ask(self, question: str, *, id: str | None = None) -> Answer:
+        """Answer one question; see ``Answer`` for the fields."""
+        final = None
+        for item in self.stream(question, id=id):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def ask_batch(self, items: Iterable[Mapping[str, Any]]) -> Iterator[Answer]:
+        """Answer ``{"question": ..., "id": ...}`` items in order."""
+        for item in items:
+            raw_id = item.get("id")
+            yield self.ask(item["question"], id=None if raw_id is None else str(raw_id))
+
+    def chat(self, messages: Sequence[Mapping[str, str]]) -> Answer:
+        """Answer the last user message, reading earlier turns for context."""
+        users = [m["content"] for m in messages if m.get("role") == "user"]
+        if not users:
+            return self.ask("")
+        return self.ask(users[-1])
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,127 @@
+"""Text helpers shared by loading, chunking and evidence scoring.
+
+Normalisation here is for *matching only*; offsets always refer to the raw text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+# Characters treated as blank at the edges of lines and sentences (includes NBSP, BOM).
+BLANK = " \t\r\n\f\v\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u202f\u205f\u3000\ufeff"
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+        "\ufeff": "",
+    }
+)
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in into is
+    it its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them themselves
+    then there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours yourself yourselves s t don didn doesn
+    isn wasn weren won according said says say tell told many much does did ever whether let""".split()
+)
+
+_WORD = re.compile(r"\w+(?:[.,'’]\w+)*", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """Fold curly quotes, dashes, NBSP and Unicode compatibility forms for matching."""
+    return unicodedata.normalize("NFKC", text.translate(_QUOTES))
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> object:
+    import Stemmer  # PyStemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word))  # type: ignore[attr-defined]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of ``text``; ``U.S.`` becomes ``us``, ``1,000`` becomes ``1000``."""
+    out = []
+    for match in _WORD.finditer(normalize(text).lower()):
+        token = match.group(0)
+        for mark in ".,'’":
+            token = token.replace(mark, "")
+        if token:
+            out.append(token)
+    return out
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed content words (no stopwords, no 1-letter tokens) for lexical matching."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+# --- sentence splitting -------------------------------------------------------------
+
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof gen col lt sgt capt cmdr adm gov sen rep st jr sr inc ltd co corp vs etc "
+    "jan feb mar apr jun jul aug sep sept oct nov dec no fig approx dept est".split()
+)
+# A sentence ends at . ! or ? (plus closing quotes/brackets) followed by blank space.
+_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=[" + BLANK + r"]+)")
+
+
+def _is_boundary(text: str, end: int, stop: int) -> bool:
+    """Is the terminator ending at ``end`` a real sentence end?"""
+    rest = text[end:stop].lstrip(BLANK)
+    if not rest:
+        return True
+    first = rest[0]
+    if not (first.isupper() or first.isdigit() or first in "\"'“‘(["):
+        return False
+    token_match = re.search(r"(\w+)\.+$", text[:end].rstrip("\"'”’)]"))
+    if token_match:
+        token = token_match.group(1)
+        if token.lower() in _ABBREVIATIONS:
+            return False
+        before = text[: end - len(token_match.group(0))][-1:]
+        if len(token) == 1 and token.isupper() and before != ".":  # "J. Smith", not "U.S."
+            return False
+    return True
+
+
+def split_sentences(text: str, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, end)`` spans of the sentences in ``text[start:stop]``, edges trimmed."""
+    stop = len(text) if stop is None else stop
+    cursor = start
+    for match in _END.finditer(text, start, stop):
+        if match.end() <= cursor:
+            continue
+        if _is_boundary(text, match.end(), stop):
+            yield from _trimmed(text, cursor, match.end())
+            cursor = match.end()
+    yield from _trimmed(text, cursor, stop)
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start] in BLANK:
+        start += 1
+    while end > start and text[end - 1] in BLANK:
+        end -= 1
+    if end > start:
+        yield start, end
