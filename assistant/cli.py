@@ -7,6 +7,7 @@ Errors the assistant raises on purpose print one line on stderr and exit non-zer
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -86,25 +87,25 @@ def format_answer(answer: Answer) -> str:
 
 def _read_batch(path: Path) -> Iterator[dict[str, Any]]:
     try:
-        handle = open(path, encoding="utf-8")
-    except OSError as exc:
-        raise QuestionError(f"cannot read {path} ({exc.strerror}); check the path.") from None
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except ValueError:
-                raise QuestionError(
-                    f"{path}:{number}: not valid JSON; each line must be an object like "
-                    '{"id": "q1", "question": "..."}.'
-                ) from None
-            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-                raise QuestionError(
-                    f'{path}:{number}: each line needs a "question" string (and optional "id").'
-                )
-            yield item
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or "not UTF-8"
+        raise QuestionError(f"cannot read {path} ({why}); check the path.") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            raise QuestionError(
+                f"{path}:{number}: not valid JSON; each line must be an object like "
+                '{"id": "q1", "question": "..."}.'
+            ) from None
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+            raise QuestionError(
+                f'{path}:{number}: each line needs a "question" string (and optional "id").'
+            )
+        yield item
 
 
 def cmd_index(args: argparse.Namespace, out: IO[str]) -> int:
@@ -118,16 +119,14 @@ def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
     if args.batch:
         if args.question:
             raise QuestionError("give either a QUESTION or --batch FILE, not both.")
-        target = open(args.out, "w", encoding="utf-8") if args.out else out
-        try:
+        items = list(_read_batch(args.batch))  # validate the whole file before answering
+        with contextlib.ExitStack() as stack:
+            target = stack.enter_context(open(args.out, "w", encoding="utf-8")) if args.out else out
             count = 0
-            for answer in assistant.ask_batch(_read_batch(args.batch)):
+            for answer in assistant.ask_batch(items):
                 target.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
                 target.flush()
                 count += 1
-        finally:
-            if args.out:
-                target.close()
         if args.out:
             print(f"wrote {count} answers to {args.out}", file=sys.stderr)
         return 0

@@ -37,10 +37,10 @@ class Settings(BaseSettings):
     # Retrieval and evidence selection.
     top_k: int = Field(default=6, ge=1, le=50)
     max_evidence: int = Field(default=6, ge=1, le=20)
-    max_answer_sentences: int = Field(default=2, ge=1, le=6)
+    max_answer_sentences: int = Field(default=3, ge=1, le=6)
     # A question is declined when the best evidence sentence supports less than this
     # share of the question's (IDF-weighted) content words. Tuned on the pinned set.
-    min_support: float = Field(default=0.45, ge=0.0, le=1.0)
+    min_support: float = Field(default=0.44, ge=0.0, le=1.0)
     max_question_chars: int = Field(default=2000, ge=10)
 
     # Chroma server (used instead of the embedded directory when host is set).
@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     temperature: float = Field(default=0.1, ge=0.0, le=2.0)
     max_tokens: int = Field(default=300, ge=16)
     timeout: float = Field(default=60.0, gt=0)
+    # Retries (with exponential backoff) on connection errors, 408, 409, 429 and 5xx.
+    max_retries: int = Field(default=2, ge=0, le=10)
 
     @field_validator("seeds_dir", "index_dir", mode="before")
     @classmethod

@@ -18,7 +18,7 @@ from assistant.citations import resolve
 from assistant.config import Settings, load_settings
 from assistant.embeddings import make_embedding
 from assistant.errors import IndexMissingError
-from assistant.evidence import EvidenceSelector, Selection, TermStats
+from assistant.evidence import CorpusStats, EvidenceSelector, Selection
 from assistant.indexer import Indexer, IndexReport, read_state
 from assistant.questions import clean_question
 from assistant.retrieve import HybridRetriever
@@ -107,7 +107,7 @@ class Assistant:
                     )
                 retriever = HybridRetriever(collection, self.embed_model, self.settings.top_k)
                 selector = EvidenceSelector(
-                    TermStats(retriever.passages.values()), self.embed_model
+                    CorpusStats(retriever.passages.values()), self.embed_model
                 )
                 self._searcher = _Searcher(generation, retriever, selector)
             return self._searcher

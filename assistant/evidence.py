@@ -2,16 +2,18 @@
 
 Each sentence of the retrieved passages gets a *support* score in 0..1 from
 * lexical coverage: the IDF-weighted share of the question's content words found in the
-  sentence (and, with less weight, in its passage); words the corpus never uses weigh the
-  most, so a question about something absent scores low;
+  sentence (and, with less weight, in the sentence plus the one before it); words the
+  corpus never uses weigh the most, so a question about something absent scores low;
 * dense similarity of the question and the sentence (same embedding as retrieval);
 * a small bonus when the sentence holds the kind of thing asked for (a number for
-  "how many", a date for "when").
+  "how many", a date for "when"), a penalty when it does not;
+* a penalty per capitalised question word that no article uses ("France", "Merkel").
 The question is declined when no sentence reaches ``min_support``.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import threading
@@ -33,10 +35,13 @@ _NUMBER = re.compile(
 )
 
 LEXICAL_WEIGHT = 0.55
-PASSAGE_WEIGHT = 0.15
+CONTEXT_WEIGHT = 0.15  # coverage by the sentence plus the one before it ("It has led to ...")
 DENSE_WEIGHT = 0.30
 DENSE_FLOOR, DENSE_CEIL = 0.78, 0.93  # e5 cosine range mapped to 0..1
+PREFIX_MIN = 5
 TYPE_BONUS = 0.08
+TYPE_MISS = 0.8  # "how many" answered by a sentence with no number
+UNKNOWN_NAME_FACTOR = 0.6  # per capitalised question word the articles never use
 
 
 @dataclass(frozen=True)
@@ -48,42 +53,79 @@ class Selection:
     answerable: bool
 
 
-class TermStats:
-    """Document frequencies of stemmed content terms over all indexed passages."""
+class CorpusStats:
+    """Term document frequencies, and each sentence's predecessor, over all passages."""
 
     def __init__(self, passages: Iterable[Passage]) -> None:
         df: Counter[str] = Counter()
         n = 0
-        for passage in passages:
+        by_source: dict[str, list[Sentence]] = {}
+        self._passages = list(passages)
+        for passage in self._passages:
             n += 1
             df.update(set(content_terms(passage.title + " " + passage.text)))
+            by_source.setdefault(passage.source, []).extend(passage.sentences)
         self.df = df
         self.n = max(n, 1)
+        self.previous: dict[tuple[str, int], Sentence] = {}
+        self.following: dict[tuple[str, int], Sentence] = {}
+        self.passage_of: dict[tuple[str, int], Passage] = {}
+        for passage in self._passages:
+            for sentence in passage.sentences:
+                self.passage_of[(passage.source, sentence.start)] = passage
+        for source, sentences in by_source.items():
+            sentences.sort(key=lambda s: s.start)
+            for before, after in itertools.pairwise(sentences):
+                self.previous[(source, after.start)] = before
+                self.following[(source, before.start)] = after
 
     def idf(self, term: str) -> float:
         return math.log(1.0 + (self.n + 1) / (self.df.get(term, 0) + 0.5))
+
+
+def _matches(term: str, text_terms: set[str]) -> bool:
+    """Exact stem match, or one stem a prefix of the other ("analys" ~ "analysi")."""
+    if term in text_terms:
+        return True
+    if len(term) < PREFIX_MIN:
+        return False
+    return any(
+        len(other) >= PREFIX_MIN and (other.startswith(term) or term.startswith(other))
+        for other in text_terms
+    )
 
 
 def _coverage(query_terms: dict[str, float], text_terms: set[str]) -> float:
     total = sum(query_terms.values())
     if total <= 0:
         return 0.0
-    return sum(w for t, w in query_terms.items() if t in text_terms) / total
+    return sum(w for t, w in query_terms.items() if _matches(t, text_terms)) / total
 
 
-def _type_bonus(question: str, sentence: str) -> float:
+def _expected_type(question: str) -> re.Pattern[str] | None:
+    """What an answer must contain for "when" and "how many/much" questions."""
     q = normalize(question).lower()
     if q.startswith("when") or "what date" in q or "what day" in q:
-        return TYPE_BONUS if _DATE.search(sentence) else 0.0
+        return _DATE
     if "how many" in q or "how much" in q:
-        return TYPE_BONUS if _NUMBER.search(sentence) else 0.0
-    return 0.0
+        return _NUMBER
+    return None
+
+
+def _unknown_names(question: str, stats: CorpusStats) -> int:
+    """Capitalised words after the first that the corpus never uses ("France", "Merkel")."""
+    count = 0
+    for word in re.findall(r"(?<=\s)[A-Z][\w'’.-]*", normalize(question)):
+        terms = content_terms(word)
+        if terms and all(stats.df.get(t, 0) == 0 for t in terms):
+            count += 1
+    return count
 
 
 class EvidenceSelector:
     """Scores candidate sentences; one instance per index generation (holds term stats)."""
 
-    def __init__(self, stats: TermStats, embed_model: BaseEmbedding | None) -> None:
+    def __init__(self, stats: CorpusStats, embed_model: BaseEmbedding | None) -> None:
         self.stats = stats
         self.embed_model = embed_model
         self._vectors: dict[tuple[str, int], list[float]] = {}
@@ -105,8 +147,7 @@ class EvidenceSelector:
         self, question: str, hits: list[ScoredPassage], max_evidence: int, min_support: float
     ) -> Selection:
         """Rank the sentences of ``hits`` by support and keep the best ``max_evidence``."""
-        terms = content_terms(question)
-        weights = {t: self.stats.idf(t) for t in terms}
+        weights = {t: self.stats.idf(t) for t in content_terms(question)}
         items = [(h.passage, s) for h in hits for s in h.passage.sentences]
         if not items or not weights:
             return Selection((), 0.0, False)
@@ -115,29 +156,66 @@ class EvidenceSelector:
             qv = self.embed_model.get_query_embedding(question)
             for key, v in self._sentence_vectors(items).items():
                 dense[key] = sum(a * b for a, b in zip(qv, v, strict=True))
-        passage_cov = {
-            h.passage.id: _coverage(weights, set(content_terms(h.passage.text))) for h in hits
-        }
+        expected = _expected_type(question)
+        penalty = UNKNOWN_NAME_FACTOR ** _unknown_names(question, self.stats)
         scored: list[tuple[float, Passage, Sentence]] = []
         for passage, sentence in items:
-            lexical = _coverage(weights, set(content_terms(sentence.text)))
+            own = set(content_terms(sentence.text))
+            before = self.stats.previous.get((passage.source, sentence.start))
+            context = own | set(content_terms(before.text)) if before else own
             cos = dense.get((passage.id, sentence.start))
-            dense_part = (
-                min(1.0, max(0.0, (cos - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR)))
-                if cos is not None
-                else lexical
-            )
+            lexical = _coverage(weights, own)
+            dense_part = lexical if cos is None else _scale(cos)
             support = (
                 LEXICAL_WEIGHT * lexical
-                + PASSAGE_WEIGHT * passage_cov[passage.id]
+                + CONTEXT_WEIGHT * _coverage(weights, context)
                 + DENSE_WEIGHT * dense_part
-                + _type_bonus(question, sentence.text)
             )
-            scored.append((min(support, 1.0), passage, sentence))
+            if expected is not None:
+                support = (
+                    support + TYPE_BONUS if expected.search(sentence.text) else support * TYPE_MISS
+                )
+            scored.append((min(support * penalty, 1.0), passage, sentence))
         scored.sort(key=lambda item: -item[0])
         best = scored[0][0]
+        ranked = self._with_neighbour(scored)[:max_evidence]
         evidence = tuple(
             Evidence(n=i, passage=p, sentence=s, support=round(score, 4))
-            for i, (score, p, s) in enumerate(scored[:max_evidence], start=1)
+            for i, (score, p, s) in enumerate(ranked, start=1)
         )
         return Selection(evidence, best, best >= min_support)
+
+    def _with_neighbour(
+        self, scored: list[tuple[float, Passage, Sentence]]
+    ) -> list[tuple[float, Passage, Sentence]]:
+        """Put the sentence the best one leans on ("It has led to ...") or that continues
+        it ("Moreover, he said ...") right beside it, with the same support."""
+        score, passage, sentence = scored[0]
+        key = (passage.source, sentence.start)
+        before, after = self.stats.previous.get(key), self.stats.following.get(key)
+        group: list[tuple[float, Passage, Sentence]] = [scored[0]]
+        if before is not None and _leans_back(sentence.text):
+            group.insert(0, (score, self.stats.passage_of[(passage.source, before.start)], before))
+        elif after is not None and _leans_back(after.text):
+            group.append((score, self.stats.passage_of[(passage.source, after.start)], after))
+        taken = {(p.source, s.start) for _, p, s in group}
+        return group + [item for item in scored[1:] if (item[1].source, item[2].start) not in taken]
+
+
+_ANAPHORA = frozenset("it this that these those they he she its their his her such".split())
+_CONNECTORS = frozenset(
+    "moreover also however nonetheless nevertheless furthermore additionally besides still "
+    "but and so thus".split()
+)
+
+
+def _leans_back(sentence: str) -> bool:
+    """Does the sentence only make sense after the one before it?"""
+    first_words = [w.lower() for w in re.findall(r"[A-Za-z]+", sentence)[:4]]
+    if not first_words:
+        return False
+    return first_words[0] in _CONNECTORS or bool(_ANAPHORA & set(first_words))
+
+
+def _scale(cos: float) -> float:
+    return min(1.0, max(0.0, (cos - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR)))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import BaseNode, MetadataMode
 
 from assistant.articles import find_article_files, read_article
 from assistant.chunking import chunk_article
@@ -119,7 +120,7 @@ class Indexer:
             client = make_client(settings)
             if rebuild:
                 delete_collection(client, settings.embedding)
-            collection = get_collection(
+            collection: Any = get_collection(
                 client, settings.embedding, self.embed_model.model_name, create=True
             )
             store = ChromaVectorStore(chroma_collection=collection)
@@ -144,9 +145,9 @@ class Indexer:
                     n_passages += len(old["ids"])
                     continue
                 passages = chunk_article(article)
-                nodes = [passage_to_node(p, article.sha256) for p in passages]
+                nodes: list[BaseNode] = [passage_to_node(p, article.sha256) for p in passages]
                 if nodes:
-                    texts = [n.get_content(metadata_mode="embed") for n in nodes]  # type: ignore[arg-type]
+                    texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
                     vectors = self.embed_model.get_text_embedding_batch(texts)
                     for node, vector in zip(nodes, vectors, strict=True):
                         node.embedding = vector

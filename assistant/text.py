@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 # Characters treated as blank at the edges of lines and sentences (includes NBSP, BOM).
-BLANK = " \t\r\n\f\v\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u202f\u205f\u3000\ufeff"
+BLANK = " \t\r\n\f\v\u00a0\u1680\u200b\u202f\u205f\u3000\ufeff" + "".join(
+    chr(c) for c in range(0x2000, 0x200B)
+)
 
 _QUOTES = str.maketrans(
     {
@@ -37,7 +39,8 @@ STOPWORDS = frozenset(
     ourselves out over own same she should so some such than that the their theirs them themselves
     then there these they this those through to too under until up very was we were what when where
     which while who whom why will with would you your yours yourself yourselves s t don didn doesn
-    isn wasn weren won according said says say tell told many much does did ever whether let""".split()
+    isn wasn weren won according said says say tell told many much does did ever whether
+    let""".split()
 )
 
 _WORD = re.compile(r"\w+(?:[.,'’]\w+)*", re.UNICODE)
@@ -105,7 +108,9 @@ def _is_boundary(text: str, end: int, stop: int) -> bool:
     return True
 
 
-def split_sentences(text: str, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, int]]:
+def split_sentences(
+    text: str, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, int]]:
     """Yield ``(start, end)`` spans of the sentences in ``text[start:stop]``, edges trimmed."""
     stop = len(text) if stop is None else stop
     cursor = start

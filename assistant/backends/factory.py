@@ -62,7 +62,9 @@ def choose_backend(settings: Settings, name: str | None = None) -> BackendChoice
             reason = f"auto: openai backend unavailable ({exc}); using extractive"
             return BackendChoice(ExtractiveBackend(settings.max_answer_sentences), reason)
     try:
-        return BackendChoice(_load("local", settings), "auto: the embedded local model is installed")
+        return BackendChoice(
+            _load("local", settings), "auto: the embedded local model is installed"
+        )
     except BackendUnavailableError:
         pass
     return BackendChoice(
