@@ -36,20 +36,30 @@ def reciprocal_rank_fusion(
 class HybridRetriever:
     """BM25 ⊕ dense retrieval over one Chroma collection."""
 
-    def __init__(self, collection: Any, embed_model: BaseEmbedding, top_k: int) -> None:
+    def __init__(
+        self,
+        collection: Any,
+        embed_model: BaseEmbedding,
+        top_k: int,
+        candidates: int | None = None,
+    ) -> None:
+        """``candidates`` passages come from each retriever (default ``2 * top_k``); the
+        fused list keeps ``top_k``."""
         from llama_index.core import VectorStoreIndex
         from llama_index.retrievers.bm25 import BM25Retriever
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         self.top_k = top_k
+        depth = candidates or 2 * top_k
+        self.collection = collection
         store = ChromaVectorStore(chroma_collection=collection)
         nodes = store.get_nodes(node_ids=None)
         self.passages: dict[str, Passage] = {n.node_id: node_to_passage(n) for n in nodes}
         self._dense = VectorStoreIndex.from_vector_store(
             store, embed_model=embed_model
-        ).as_retriever(similarity_top_k=top_k)
+        ).as_retriever(similarity_top_k=depth)
         self._bm25 = (
-            BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=top_k) if nodes else None
+            BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=depth) if nodes else None
         )
         self._bm25_lock = threading.Lock()
 

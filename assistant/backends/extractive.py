@@ -47,11 +47,6 @@ class ExtractiveBackend(Backend):
         return " ".join(_with_marker(e) for e in chosen)
 
 
-def _with_context(chosen: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]:
-    """The chosen sentence plus the evidence sentence it leans on or that continues it."""
-    return [chosen]
-
-
 def _with_marker(item: Evidence) -> str:
     """The sentence with its marker before the final full stop: "... on July 13 [1]." """
     text = " ".join(item.sentence.text.split())
