@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant.backends.base import REFUSAL, Backend
@@ -12,6 +13,7 @@ from assistant.types import Evidence
 # one and adds words the answer does not have yet.
 RELATIVE_SUPPORT = 0.85
 MIN_NEW_TERMS = 3
+_ACRONYM_END = re.compile(r"\b[A-Z]\.[A-Z]\.$")  # "... and U.S." keeps its full stop
 
 
 class ExtractiveBackend(Backend):
@@ -50,6 +52,6 @@ class ExtractiveBackend(Backend):
 def _with_marker(item: Evidence) -> str:
     """The sentence with its marker before the final full stop: "... on July 13 [1]." """
     text = " ".join(item.sentence.text.split())
-    if text[-1:] in ".!?" and not text.endswith("..."):
+    if text[-1:] in ".!?" and not text.endswith("...") and not _ACRONYM_END.search(text):
         return f"{text[:-1]} [{item.n}]{text[-1]}"
     return f"{text} [{item.n}]"
