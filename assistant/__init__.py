@@ -13,8 +13,8 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from assistant.errors import AssistantError  # noqa: E402
-from assistant.types import Answer, Citation  # noqa: E402
+from assistant.errors import AssistantError
+from assistant.types import Answer, Citation
 
 if TYPE_CHECKING:
     from assistant.config import Settings

@@ -58,8 +58,36 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="run a pinned question set and print its metrics")
     _common(p)
     _backend_arg(p)
-    p.add_argument("file", nargs="?", type=Path, help="JSONL question set")
+    p.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        help="JSONL question set (default: %(default)s)",
+        default=Path("tests/regression/questions.jsonl"),
+    )
     p.add_argument("--json", dest="json_out", type=Path, help="write the report as JSON here")
+    p.add_argument(
+        "--update",
+        action="store_true",
+        help="also record the answers as <set folder>/snapshots/<backend>.jsonl for review",
+    )
+    p.add_argument("--quiet", action="store_true", help="no per-question progress on stderr")
+    for flag, what in (
+        ("min-accuracy", "answer accuracy"),
+        ("min-refusal", "refusal accuracy on unanswerable items"),
+        ("max-false-refusal", "false-refusal rate"),
+        ("min-source-precision", "source-level citation precision"),
+        ("min-source-recall", "source-level citation recall"),
+        ("min-citation-precision", "passage-level citation precision"),
+        ("min-citation-recall", "passage-level citation recall"),
+        ("min-faithfulness", "share of answers with exact citation spans"),
+        ("min-hit", "retrieval hit@k of the gold quote"),
+        ("max-p95-ms", "95th percentile latency in ms"),
+    ):
+        bound = "minimum" if flag.startswith("min") else "maximum"
+        p.add_argument(
+            f"--{flag}", type=float, metavar="X", help=f"{bound} {what}; exit 1 if missed"
+        )
     return parser
 
 
@@ -114,6 +142,34 @@ def cmd_index(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def _print_streamed(items: Iterator[str | Answer], out: IO[str]) -> Answer:
+    """Print deltas as they arrive, the checked answer when verification changed it, sources."""
+    from dataclasses import replace
+
+    from assistant.types import Answer
+
+    parts: list[str] = []
+    final = None
+    for item in items:
+        if isinstance(item, Answer):
+            final = item
+        else:
+            parts.append(item)
+            out.write(item)
+            out.flush()
+    assert final is not None
+    out.write("\n" if parts else "")
+    if " ".join("".join(parts).split()) != " ".join(final.text.split()):
+        print(f"Checked answer: {final.text}", file=out)
+    if final.citations:
+        print(file=out)
+        print(format_answer(replace(final, text="")).lstrip("\n"), file=out)
+    out.flush()
+    for notice in final.notices:
+        print(notice, file=sys.stderr)
+    return final
+
+
 def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
     assistant = make_assistant(args)
     if args.batch:
@@ -136,24 +192,70 @@ def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
         answer = assistant.ask(args.question)
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1), file=out)
         return 0
-    final = None
-    for item in assistant.stream(args.question):
-        if isinstance(item, str):
-            continue
-        final = item
-    assert final is not None
-    for notice in final.notices:
-        print(notice, file=sys.stderr)
-    print(format_answer(final), file=out)
+    _print_streamed(assistant.stream(args.question), out)
     return 0
 
 
 def cmd_chat(args: argparse.Namespace, out: IO[str]) -> int:
-    raise AssistantError("`assistant chat` arrives with the openai backend; use `assistant ask`.")
+    """A terminal chat: one question a line, follow-ups understood; blank line or EOF exits."""
+    assistant = make_assistant(args)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about the articles. /new starts over; an empty line quits.", file=sys.stderr)
+    messages: list[dict[str, str]] = []
+    while True:
+        if interactive:
+            print("you> ", end="", file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+        if not line.strip():
+            return 0
+        text = line.strip()
+        if text == "/new":
+            messages = []
+            print("(new conversation)", file=out, flush=True)
+            continue
+        messages.append({"role": "user", "content": text})
+        try:
+            answer = _print_streamed(assistant.stream_chat(messages), out)
+        except QuestionError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            messages.pop()
+            continue
+        messages.append({"role": "assistant", "content": answer.text})
+        print(file=out, flush=True)
 
 
 def cmd_eval(args: argparse.Namespace, out: IO[str]) -> int:
-    raise AssistantError("`assistant eval` is not built yet; run `pytest tests/regression`.")
+    """Run a pinned set, print the metrics table; exit 1 when a given threshold is missed."""
+    from assistant import evaluation
+
+    items = evaluation.load_set(args.file)  # validate the whole file before answering
+    assistant = make_assistant(args)
+    print(f"backend {assistant.backend.name}: {assistant.backend_choice.reason}", file=sys.stderr)
+
+    def progress(number: int, result: Any) -> None:
+        if not args.quiet:
+            mark = "ok" if result.passed and not result.contract_problems else "FAIL"
+            print(f"[{number}/{len(items)}] {result.item.id} {mark}", file=sys.stderr)
+
+    report = evaluation.evaluate(assistant, items, file=str(args.file), progress=progress)
+    print(evaluation.format_table(report), file=out)
+    for result in report.failures:
+        print(f"FAILED {evaluation.failure_reason(result)}", file=out)
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
+        args.json_out.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote the report to {args.json_out}", file=sys.stderr)
+    if args.update:
+        path = evaluation.snapshot_path(args.file, report.backend)
+        count = evaluation.write_snapshot(path, (r.answer for r in report.results))
+        print(f"wrote {count} answers to {path}; review with `git diff {path}`", file=sys.stderr)
+    limits = {name: getattr(args, name) for name in evaluation.THRESHOLDS}
+    missed = evaluation.check_thresholds(report.metrics, limits)
+    for line in missed:
+        print(f"threshold missed: {line}", file=sys.stderr)
+    return 1 if missed else 0
 
 
 COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval}

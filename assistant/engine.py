@@ -13,11 +13,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant.backends.base import REFUSAL, Backend
+from assistant.backends.extractive import ExtractiveBackend
 from assistant.backends.factory import BackendChoice, choose_backend
-from assistant.citations import resolve
+from assistant.citations import Verified, resolve, verify
+from assistant.condense import standalone_question
 from assistant.config import Settings, load_settings
 from assistant.embeddings import make_embedding
-from assistant.errors import IndexMissingError
+from assistant.errors import BackendError, IndexMissingError
 from assistant.evidence import CorpusStats, EvidenceSelector, Selection
 from assistant.indexer import Indexer, IndexReport, read_state
 from assistant.questions import clean_question
@@ -110,6 +112,8 @@ class Assistant:
                     CorpusStats(retriever.passages.values()), self.embed_model
                 )
                 self._searcher = _Searcher(generation, retriever, selector)
+                # load the embedding model now rather than in the middle of the first answer
+                self.embed_model.get_query_embedding("warm up")
             return self._searcher
 
     def passages(self) -> list[Passage]:
@@ -129,9 +133,19 @@ class Assistant:
         return selection, (time.perf_counter() - started) * 1000
 
     def stream(self, question: str, *, id: str | None = None) -> Iterator[str | Answer]:
-        """Text deltas as the backend writes them, then the final ``Answer``."""
+        """Text deltas as the backend writes them, then the final, verified ``Answer``.
+
+        Deltas are the backend's draft; the ``Answer`` is what counts (its markers are checked
+        and renumbered, unsupported claims dropped). Under ``auto`` a failing model backend is
+        replaced by the extractive one, with a notice saying why.
+        """
+        yield from self._stream(question, question, id, ())
+
+    def _stream(
+        self, question: str, query: str, id: str | None, notices: tuple[str, ...]
+    ) -> Iterator[str | Answer]:
         started = time.perf_counter()
-        text = clean_question(question, self.settings.max_question_chars)
+        text = clean_question(query, self.settings.max_question_chars)
         selection, retrieve_ms = self.select(text)
         choice = self.backend_choice
         timings = {"retrieve_ms": round(retrieve_ms, 1)}
@@ -142,7 +156,7 @@ class Assistant:
             citations=(),
             backend=choice.backend.name,
             id=id,
-            notices=(f"backend {choice.backend.name}: {choice.reason}",),
+            notices=(f"backend {choice.backend.name}: {choice.reason}", *notices),
         )
         if not selection.answerable:
             timings["first_token_ms"] = timings["total_ms"] = _ms_since(started)
@@ -150,27 +164,50 @@ class Assistant:
             yield replace(base, timings=timings)
             return
         parts: list[str] = []
-        for delta in choice.backend.stream(text, selection.evidence):
-            if not parts:
-                timings["first_token_ms"] = _ms_since(started)
-            parts.append(delta)
-            yield delta
+        try:
+            for delta in choice.backend.stream(text, selection.evidence):
+                if not parts:
+                    timings["first_token_ms"] = _ms_since(started)
+                parts.append(delta)
+                yield delta
+        except BackendError as exc:
+            choice = self._fall_back(choice, exc)
+            notice = f"backend {choice.backend.name}: {choice.reason}"
+            base = replace(base, backend=choice.backend.name, notices=(notice, *notices))
+            parts = [choice.backend.generate(text, selection.evidence)]
+            timings["first_token_ms"] = _ms_since(started)
+            yield parts[0]
         draft = "".join(parts).strip()
-        answer_text, citations = resolve(draft, selection.evidence)
+        if isinstance(choice.backend, ExtractiveBackend):  # verbatim sentences: markers only
+            answer_text, citations = resolve(draft, selection.evidence)
+            checked = Verified(answer_text, citations, not citations)
+        else:
+            checked = verify(draft, selection.evidence)
         timings["total_ms"] = _ms_since(started)
-        if not citations:  # an answer without a valid citation is never shown as grounded
+        if checked.dropped and not checked.refused:
+            base = replace(base, notices=(*base.notices, _dropped_notice(checked.dropped)))
+        if checked.refused:  # an answer without a valid citation is never shown as grounded
             yield replace(base, timings=timings)
             return
-        yield replace(base, text=answer_text, refused=False, citations=citations, timings=timings)
+        yield replace(
+            base, text=checked.text, refused=False, citations=checked.citations, timings=timings
+        )
+
+    def _fall_back(self, failed: BackendChoice, error: BackendError) -> BackendChoice:
+        """Under ``auto``, switch to the extractive backend for good; otherwise re-raise."""
+        name = self._backend_arg if isinstance(self._backend_arg, str) else None
+        if (name or self.settings.backend) != "auto" or isinstance(self._backend_arg, Backend):
+            raise error
+        with self._lock:
+            self._choice = BackendChoice(
+                ExtractiveBackend(self.settings.max_answer_sentences),
+                f"auto: {failed.backend.name} failed ({error}); answering with extractive quotes",
+            )
+            return self._choice
 
     def ask(self, question: str, *, id: str | None = None) -> Answer:
         """Answer one question; see ``Answer`` for the fields."""
-        final = None
-        for item in self.stream(question, id=id):
-            if isinstance(item, Answer):
-                final = item
-        assert final is not None
-        return final
+        return _final(self.stream(question, id=id))
 
     def ask_batch(self, items: Iterable[Mapping[str, Any]]) -> Iterator[Answer]:
         """Answer ``{"question": ..., "id": ...}`` items in order."""
@@ -178,12 +215,43 @@ class Assistant:
             raw_id = item.get("id")
             yield self.ask(item["question"], id=None if raw_id is None else str(raw_id))
 
+    def stream_chat(self, messages: Sequence[Mapping[str, str]]) -> Iterator[str | Answer]:
+        """Like ``stream`` for the last user message, rewritten with the earlier turns.
+
+        ``messages`` are ``{"role": "user" | "assistant", "content": str}``. A follow-up
+        ("and when will it meet?") becomes a standalone question before retrieval; the
+        ``Answer`` keeps the user's words as ``question`` and notes the rewrite.
+        """
+        users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
+        question = users[-1] if users else ""
+        choice = self.backend_choice
+        try:
+            query = standalone_question(messages, choice.backend)
+        except BackendError as exc:
+            query = standalone_question(messages, self._fall_back(choice, exc).backend)
+        query = query or question
+        rewritten = " ".join(query.split()) != " ".join(question.split())
+        notices = (f"understood as: {query}",) if rewritten else ()
+        yield from self._stream(question, query, None, notices)
+
     def chat(self, messages: Sequence[Mapping[str, str]]) -> Answer:
         """Answer the last user message, reading earlier turns for context."""
-        users = [m["content"] for m in messages if m.get("role") == "user"]
-        if not users:
-            return self.ask("")
-        return self.ask(users[-1])
+        return _final(self.stream_chat(messages))
+
+
+def _final(items: Iterable[str | Answer]) -> Answer:
+    final = None
+    for item in items:
+        if isinstance(item, Answer):
+            final = item
+    assert final is not None
+    return final
+
+
+def _dropped_notice(dropped: Sequence[str]) -> str:
+    count = len(dropped)
+    plural = "s" * (count != 1)
+    return f"removed {count} sentence{plural} of the model's answer with no supported citation"
 
 
 def _ms_since(started: float) -> float:

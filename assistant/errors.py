@@ -55,14 +55,43 @@ class BackendUnavailableError(BackendError):
     exit_code = 2
 
 
+class BackendConnectionError(BackendError):
+    """The model server cannot be reached, or it did not answer in time."""
+
+
+class BackendAuthError(BackendError):
+    """The model server refused the API key (401/403)."""
+
+    exit_code = 2
+
+
+class BackendModelError(BackendError):
+    """The model server does not have the configured model (404)."""
+
+    exit_code = 2
+
+
+class BackendRateLimitError(BackendError):
+    """The model server kept answering 429 (rate limited or out of quota)."""
+
+
+class BackendReplyError(BackendError):
+    """The model server failed (5xx) or sent a malformed or cut-off reply."""
+
+
 __all__ = [
     "AssistantError",
+    "BackendAuthError",
+    "BackendConnectionError",
     "BackendError",
+    "BackendModelError",
+    "BackendRateLimitError",
+    "BackendReplyError",
     "BackendUnavailableError",
     "ConfigError",
-    "IndexStateError",
     "IndexLockedError",
     "IndexMissingError",
+    "IndexStateError",
     "QuestionError",
     "SeedsError",
     "StoreUnavailableError",

@@ -1,0 +1,125 @@
+"""Citation verification of model-written answers, and the follow-up rewriting heuristic."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.backends.base import REFUSAL
+from assistant.citations import claims, is_refusal, resolve, verify
+from assistant.condense import heuristic_rewrite, looks_like_follow_up, standalone_question
+from assistant.types import Evidence, Passage, Sentence
+
+RAW = (
+    "NATO Meets Russia\n\n"
+    "The meeting at the NATO-Russia Council will take place on July 13. "
+    "It will be held at ambassadorial level. "
+    "Four battalions of 1,000 troops will be deployed in the Baltic states."
+)
+
+
+def _evidence() -> list[Evidence]:
+    sentences = []
+    for text in (
+        "The meeting at the NATO-Russia Council will take place on July 13.",
+        "It will be held at ambassadorial level.",
+        "Four battalions of 1,000 troops will be deployed in the Baltic states.",
+    ):
+        start = RAW.index(text)
+        sentences.append(Sentence(start, start + len(text), text))
+    passage = Passage("a#0", "a.txt", "NATO Meets Russia", 19, len(RAW), RAW[19:], tuple(sentences))
+    return [Evidence(n, passage, s, 0.9) for n, s in enumerate(sentences, start=1)]
+
+
+EVIDENCE = _evidence()
+
+
+def test_cited_supported_claims_are_kept_and_renumbered() -> None:
+    result = verify(
+        "The council meets on July 13 [2][1]. It is at ambassadorial level [2].", [*EVIDENCE]
+    )
+    # [2] does not share words with "council meets July 13" -> only [1] stays, then renumbered
+    assert result.text == "The council meets on July 13 [1]. It is at ambassadorial level [2]."
+    assert not result.refused and not result.dropped
+    assert [c.quote for c in result.citations] == [
+        EVIDENCE[0].sentence.text,
+        EVIDENCE[1].sentence.text,
+    ]
+    for c in result.citations:
+        assert RAW[c.start : c.end] == c.quote
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["July 13 [9].", "The council meets on July 13.", "", "Bananas are yellow [1]."],
+    ids=["nowhere", "uncited", "empty", "unsupported"],
+)
+def test_answers_without_a_valid_supported_citation_are_refused(answer: str) -> None:
+    result = verify(answer, EVIDENCE)
+    assert result.refused and result.text == REFUSAL and result.citations == ()
+
+
+def test_uncited_claims_are_dropped() -> None:
+    result = verify("Sure! The council meets on July 13 [1]. I also like poems. [7]", EVIDENCE)
+    assert result.text == "The council meets on July 13 [1]."
+    assert result.dropped == ("Sure!", "I also like poems. [7]")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        REFUSAL,
+        f"{REFUSAL} [1]",
+        f"Sorry. {REFUSAL.upper()}",
+        "the articles do not contain the answer.",
+    ],
+)
+def test_refusals_have_no_citations(answer: str) -> None:
+    assert is_refusal(answer)
+    result = verify(answer, EVIDENCE)
+    assert result.refused and result.citations == () and result.text == REFUSAL
+
+
+def test_marker_forms_and_markers_after_the_full_stop() -> None:
+    assert claims("A is so. [1] B is so [2, 3]. [4]") == ["A is so. [1]", "B is so [2, 3]. [4]"]
+    result = verify("Battalions of 1,000 troops go to the Baltic states. [3] [1, 3]", EVIDENCE)
+    assert result.text == "Battalions of 1,000 troops go to the Baltic states [1]."
+    assert result.citations[0].quote == EVIDENCE[2].sentence.text
+
+
+def test_resolve_still_serves_the_extractive_backend() -> None:
+    text, citations = resolve("On July 13 [3]. Also [9] ambassadorial [1; 3].", EVIDENCE)
+    assert text == "On July 13 [1]. Also ambassadorial [2][1]."
+    assert [c.n for c in citations] == [1, 2]
+
+
+# --- follow-ups ------------------------------------------------------------------------------
+
+FIRST = "Where will the NATO-Russia Council meet?"
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "expected"),
+    [
+        ("and when will it meet?", "When will NATO-Russia Council meet?"),
+        ("What about the G7?", "Where will the G7 meet?"),
+        ("Who is its chairman?", "Who is NATO-Russia Council's chairman?"),
+        ("and the date?", "The date (NATO-Russia Council meet)?"),
+    ],
+)
+def test_heuristic_rewrites_follow_ups(follow_up: str, expected: str) -> None:
+    assert looks_like_follow_up(follow_up)
+    assert heuristic_rewrite(FIRST, follow_up) == expected
+
+
+def test_standalone_questions_are_left_alone_and_chains_work() -> None:
+    history = [
+        {"role": "user", "content": FIRST},
+        {"role": "assistant", "content": "On July 13 [1]."},
+    ]
+    standalone = "Why did Russia annex Crimea in 2014?"
+    assert standalone_question([*history, {"role": "user", "content": standalone}]) == standalone
+    assert standalone_question([{"role": "user", "content": FIRST}]) == FIRST
+    chain = [*history, {"role": "user", "content": "what about the G7?"}]
+    chain += [{"role": "assistant", "content": REFUSAL}, {"role": "user", "content": "and when?"}]
+    assert standalone_question(chain) == "When (G7 meet)?"
+    assert standalone_question([]) == ""
