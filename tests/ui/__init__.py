@@ -1,0 +1,1 @@
+"""UI tests: AppTest flows, pure helpers, and a real-browser check."""
