@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,9 +45,10 @@ class Settings(BaseSettings):
     min_support: float = Field(default=0.44, ge=0.0, le=1.0)
     max_question_chars: int = Field(default=2000, ge=10)
 
-    # Chroma server (used instead of the embedded directory when host is set).
+    # Chroma server (used instead of the embedded directory when a URL or host is set).
+    chroma_url: str | None = None  # e.g. http://127.0.0.1:8000; wins over host/port
     chroma_host: str | None = None
-    chroma_port: int = 8000
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
 
     # OpenAI-compatible generation.
     openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
@@ -68,6 +70,27 @@ class Settings(BaseSettings):
     local_max_tokens: int = Field(default=120, ge=16, le=1024)
     # How many of the best evidence sentences go into the small model's prompt.
     local_evidence: int = Field(default=3, ge=1, le=20)
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("chroma_url must look like http://HOST:PORT")
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+        return value
+
+    def chroma_server(self) -> tuple[str, int, bool] | None:
+        """``(host, port, ssl)`` of the Chroma server to use, or ``None`` for embedded."""
+        if self.chroma_url:
+            parts = urlsplit(self.chroma_url)
+            ssl = parts.scheme == "https"
+            return str(parts.hostname), parts.port or (443 if ssl else 8000), ssl
+        if self.chroma_host:
+            return self.chroma_host, self.chroma_port, False
+        return None
 
     @field_validator("seeds_dir", "index_dir", "model_dir", mode="before")
     @classmethod

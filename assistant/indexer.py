@@ -1,9 +1,13 @@
 """Build and update the index incrementally: only new or changed articles are embedded.
 
-Each stored passage carries its article's content hash. An article whose hash matches what
-is stored costs nothing; a changed one has its passages replaced; a deleted one has them
-removed. A lock file keeps two writers apart; an interrupted run is repaired by the next,
-because an article only counts as indexed when all its passages carry the current hash.
+Files are streamed one at a time and their passages embedded in batches across articles
+(one embedding call and one Chroma write per ``BATCH_PASSAGES`` passages). A manifest
+(``manifest.py``) lets an unchanged file be skipped by size and modification time without
+reading it; when the manifest disagrees with Chroma's passage count (a crash, a lost file)
+the stored metadata is read instead, and every file is hashed. An article's old passages
+are deleted by ``where={"source": ...}``, so leftovers of an interrupted run are cleaned.
+After a run that changed something the BM25 index (``sparse.py``) is rebuilt and saved.
+A lock file keeps two writers apart.
 """
 
 from __future__ import annotations
@@ -14,23 +18,33 @@ import os
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import BaseNode, MetadataMode
 
-from assistant.articles import find_article_files, read_article
+from assistant.articles import read_article, scan_seeds
 from assistant.chunking import chunk_article
 from assistant.config import Settings
 from assistant.errors import IndexLockedError, SeedsError
+from assistant.manifest import FileEntry, Manifest, manifest_path
+from assistant.metadata import article_date
 from assistant.nodes import passage_to_node
-from assistant.store import delete_collection, get_collection, make_client
+from assistant.sparse import SparseIndex, bm25_dir, saved_tag
+from assistant.store import (
+    collection_name,
+    delete_collection,
+    get_collection,
+    make_client,
+)
 
 STATE_FILE = "state.json"
+BATCH_PASSAGES = 256  # passages per embedding call and Chroma write
+MANIFEST_EVERY_S = 2.0  # at most one manifest write per this many seconds (and at the end)
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,7 @@ class IndexReport:
     embedded: int
     seconds: float
     skipped: tuple[tuple[str, str], ...] = ()
+    hashed: int = 0  # files read and hashed (the others were skipped by size and mtime)
 
     def summary(self) -> str:
         line = (
@@ -59,17 +74,33 @@ class IndexReport:
 
 
 def read_state(index_dir: Path) -> dict[str, Any] | None:
-    """The small JSON record written after each successful run, or ``None``."""
+    """The small JSON record written after each successful run, or ``None``.
+
+    A missing, unreadable or corrupted file (not JSON, not an object, a generation that is
+    not a number) counts as missing: the next indexing run checks every article and
+    rewrites it.
+    """
     try:
-        return dict(json.loads((index_dir / STATE_FILE).read_text(encoding="utf-8")))
+        state = json.loads((index_dir / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    if not isinstance(state, dict):
+        return None
+    generation = state.get("generation", 0)
+    if not isinstance(generation, int) or isinstance(generation, bool) or generation < 0:
+        return None
+    return state
 
 
 def _write_state(index_dir: Path, state: dict[str, Any]) -> None:
     tmp = index_dir / f".{STATE_FILE}.tmp"
     tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
     os.replace(tmp, index_dir / STATE_FILE)
+
+
+def content_tag(state: dict[str, Any]) -> str:
+    """Names the index content of ``state``: the BM25 index saved for it carries this tag."""
+    return f"{state.get('embedding_model')}@{state.get('content_generation', 0)}"
 
 
 @contextmanager
@@ -101,12 +132,36 @@ def _stored_articles(collection: Any) -> dict[str, dict[str, Any]]:
     return dict(stored)
 
 
+def _add_date(nodes: Sequence[BaseNode], found: str | None) -> None:
+    """Store the article's date (``YYYY-MM-DD``) as metadata, never in the embedded text."""
+    if found is None:
+        return
+    for node in nodes:
+        node.metadata["date"] = found
+        node.excluded_embed_metadata_keys.append("date")
+        node.excluded_llm_metadata_keys.append("date")
+
+
+@dataclass
+class _Batch:
+    """Passages waiting for one embedding call and one Chroma write."""
+
+    nodes: list[BaseNode] = field(default_factory=list)
+    entries: dict[str, FileEntry] = field(default_factory=dict)
+
+
 class Indexer:
     """Keeps the Chroma collection in step with the article files."""
 
     def __init__(self, settings: Settings, embed_model: BaseEmbedding) -> None:
         self.settings = settings
         self.embed_model = embed_model
+        # Per-run state, set by ``run``.
+        self._collection: Any = None
+        self._store: Any = None
+        self._clean_first = False
+        self._manifest = Manifest(Path(os.devnull))
+        self._batch = _Batch()
 
     def run(self, rebuild: bool = False, progress: bool | None = None) -> IndexReport:
         """Bring the index up to date with the seeds folder and report what changed."""
@@ -115,7 +170,13 @@ class Indexer:
 
         settings = self.settings
         started = time.perf_counter()
-        files = find_article_files(settings.seeds_dir)
+        files, left_out = scan_seeds(settings.seeds_dir)
+        if not files:
+            raise SeedsError(
+                f"no articles in {settings.seeds_dir}/; add .txt or .md files (UTF-8 text) "
+                "and run `assistant index` again. The index was left as it was."
+            )
+        name = collection_name(settings.embedding)
         with index_lock(settings.index_dir):
             client = make_client(settings)
             if rebuild:
@@ -123,61 +184,138 @@ class Indexer:
             collection: Any = get_collection(
                 client, settings.embedding, self.embed_model.model_name, create=True
             )
-            store = ChromaVectorStore(chroma_collection=collection)
-            stored = _stored_articles(collection)
+            self._store = ChromaVectorStore(chroma_collection=collection)
+            self._collection = collection
+            count = collection.count()
+            self._clean_first = count > 0  # an empty collection has no leftovers to delete
+            path = manifest_path(settings.index_dir, name)
+            loaded = None if rebuild else Manifest.load(path)
+            trusted = loaded is not None and loaded.total_passages() == count
+            manifest = loaded if trusted and loaded is not None else Manifest(path)
+            # With a trusted manifest, what is stored is what it says; otherwise ask Chroma.
+            stored = None if trusted or count == 0 else _stored_articles(collection)
+            known = set(manifest.entries) if stored is None else set(stored)
+            self._manifest, self._batch = manifest, _Batch()
             seen: set[str] = set()
             counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0, "embedded": 0}
-            skipped: list[tuple[str, str]] = []
-            n_passages = 0
+            skipped: list[tuple[str, str]] = list(left_out)
+            unreadable = 0
+            first_of: dict[str, str] = {}  # content hash -> first source with that text
+
+            def duplicate(source: str, sha256: str) -> bool:
+                """Same text as an earlier file: skipped with a notice, its passages removed."""
+                first = first_of.setdefault(sha256, source)
+                if first == source:
+                    return False
+                skipped.append((source, f"same text as {first}; indexed once, under {first}"))
+                seen.discard(source)
+                return True
+
+            hashed = 0
             show = (sys.stderr.isatty() if progress is None else progress) and len(files) > 1
-            for path in tqdm(files, desc="indexing", unit="article", disable=not show):
+            bar = tqdm(files, desc="indexing", unit="file", disable=not show, file=sys.stderr)
+            for file in bar:
+                source = file.relative_to(settings.seeds_dir).as_posix()
+                seen.add(source)
+                prev = manifest.entries.get(source) if stored is None else None
                 try:
-                    article = read_article(path, settings.seeds_dir)
-                except SeedsError as exc:
-                    source = path.relative_to(settings.seeds_dir).as_posix()
-                    skipped.append((source, str(exc).split(": ", 1)[-1]))
-                    seen.add(source)  # keep whatever was indexed for it before
+                    stat = file.stat()
+                except OSError:
+                    stat = None
+                if prev is not None and stat is not None and prev.same_file(stat):
+                    if not duplicate(source, prev.sha256):
+                        counts["unchanged"] += 1
                     continue
-                seen.add(article.source)
-                old = stored.get(article.source)
-                if old and old["hashes"] == {article.sha256}:
+                try:
+                    article = read_article(file, settings.seeds_dir)
+                except SeedsError as exc:
+                    skipped.append((source, str(exc).split(": ", 1)[-1]))
+                    unreadable += 1
+                    continue  # keep whatever was indexed for it before
+                hashed += 1
+                if duplicate(source, article.sha256):
+                    continue
+                size, mtime = (stat.st_size, stat.st_mtime_ns) if stat else (-1, -1)
+                old = stored.get(source) if stored is not None else None
+                if prev is not None and prev.sha256 == article.sha256:
+                    manifest.entries[source] = replace(prev, size=size, mtime_ns=mtime)
                     counts["unchanged"] += 1
-                    n_passages += len(old["ids"])
                     continue
                 passages = chunk_article(article)
-                nodes: list[BaseNode] = [passage_to_node(p, article.sha256) for p in passages]
-                if nodes:
-                    texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
-                    vectors = self.embed_model.get_text_embedding_batch(texts)
-                    for node, vector in zip(nodes, vectors, strict=True):
-                        node.embedding = vector
-                    counts["embedded"] += len(nodes)
-                if old:
-                    collection.delete(ids=old["ids"])
-                if nodes:
-                    store.add(nodes)
-                counts["updated" if old else "added"] += 1
-                n_passages += len(nodes)
-            for source, entry in stored.items():
-                if source not in seen:
-                    collection.delete(ids=entry["ids"])
-                    counts["removed"] += 1
-            previous = read_state(settings.index_dir) or {}
-            _write_state(
-                settings.index_dir,
-                {
-                    "embedding": settings.embedding,
-                    "embedding_model": self.embed_model.model_name,
-                    "articles": len(seen) - len(skipped),
-                    "passages": n_passages,
-                    "generation": int(previous.get("generation", 0)) + 1,
-                    "updated_at": time.time(),
-                },
-            )
+                if (
+                    old is not None
+                    and old["hashes"] == {article.sha256}
+                    and sorted(old["ids"]) == sorted(p.id for p in passages)
+                ):  # all of it is stored: a run killed mid-write can leave only a part
+                    entry = FileEntry(size, mtime, article.sha256, len(old["ids"]))
+                    manifest.entries[source] = entry
+                    counts["unchanged"] += 1
+                    continue
+                nodes = [passage_to_node(p, article.sha256) for p in passages]
+                _add_date(nodes, article_date(article.raw))
+                counts["updated" if source in known else "added"] += 1
+                counts["embedded"] += len(nodes)
+                self._batch.nodes.extend(nodes)
+                self._batch.entries[source] = FileEntry(size, mtime, article.sha256, len(nodes))
+                if len(self._batch.nodes) >= BATCH_PASSAGES:
+                    self._flush()
+                    bar.set_postfix(embedded=counts["embedded"], refresh=False)
+            self._flush()
+            gone = sorted(known - seen)
+            for i in range(0, len(gone), 500):
+                collection.delete(where={"source": {"$in": gone[i : i + 500]}})
+            for source in gone:
+                manifest.entries.pop(source, None)
+            counts["removed"] = len(gone)
+            manifest.save()
+            changed = bool(counts["added"] or counts["updated"] or counts["removed"] or rebuild)
+            state = self._finish(changed, collection, name)
+        n_articles = len(seen) - unreadable
         return IndexReport(
-            articles=len(seen) - len(skipped),
-            passages=n_passages,
+            articles=n_articles,
+            passages=int(state["passages"]),
             seconds=time.perf_counter() - started,
             skipped=tuple(skipped),
+            hashed=hashed,
             **counts,
         )
+
+    def _flush(self) -> None:
+        """Embed the batch, replace its articles' passages in Chroma, record them."""
+        batch = self._batch
+        if not batch.entries:
+            return
+        if batch.nodes:
+            texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in batch.nodes]
+            vectors = self.embed_model.get_text_embedding_batch(texts)
+            for node, vector in zip(batch.nodes, vectors, strict=True):
+                node.embedding = vector
+        if self._clean_first:
+            self._collection.delete(where={"source": {"$in": sorted(batch.entries)}})
+        if batch.nodes:
+            self._store.add(batch.nodes)
+        self._manifest.entries.update(batch.entries)
+        self._manifest.save_every(MANIFEST_EVERY_S)
+        self._batch = _Batch()
+
+    def _finish(self, changed: bool, collection: Any, name: str) -> dict[str, Any]:
+        """Rebuild BM25 when the content changed (or its saved copy is stale); write state."""
+        index_dir = self.settings.index_dir
+        previous = read_state(index_dir) or {}
+        generation = int(previous.get("generation", 0)) + 1
+        fresh = "content_generation" in previous and not changed
+        state = {
+            "embedding": self.settings.embedding,
+            "embedding_model": self.embed_model.model_name,
+            "collection": name,
+            "articles": len(self._manifest.entries),
+            "passages": collection.count(),
+            "generation": generation,
+            "content_generation": previous["content_generation"] if fresh else generation,
+            "updated_at": time.time(),
+        }
+        sparse = bm25_dir(index_dir, name)
+        if saved_tag(sparse) != (content_tag(state), state["passages"]):
+            SparseIndex.build(collection, content_tag(state)).save(sparse)
+        _write_state(index_dir, state)
+        return state

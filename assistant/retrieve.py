@@ -1,25 +1,34 @@
-"""Hybrid retrieval: LlamaIndex's BM25 and dense (Chroma) retrievers fused by reciprocal rank.
+"""Hybrid retrieval: BM25 (``sparse.py``) and dense (Chroma via LlamaIndex) fused by rank.
 
-The BM25 index is built once from the passages stored in Chroma and rebuilt only when the
-index generation changes, so BM25 and dense always see the same passages.
+The BM25 index is loaded from ``index_dir/bm25/`` when its tag matches the index content
+(the indexer saves it after every run that changed something); otherwise it is built in
+memory from the passages in Chroma, so BM25 and dense always see the same passages. Only
+ids and scores are held in memory: the texts of the hits are fetched from Chroma by id.
+A ``sources`` filter is applied inside both retrievers (a Chroma ``where`` and a BM25
+weight mask), so a filtered-out article can never be retrieved.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from assistant.nodes import node_to_passage
+from assistant.sparse import PAGE, SparseIndex, bm25_dir
+from assistant.store import collection_name, store_errors
 from assistant.types import Passage, ScoredPassage
 
 RRF_K = 60.0
+CACHE_PASSAGES = 4096
 
 # bm25s logs a warning whenever top-k exceeds the corpus size; that is expected here.
 logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
+logging.getLogger("bm25s").setLevel(logging.ERROR)
 
 
 def reciprocal_rank_fusion(
@@ -42,60 +51,136 @@ class HybridRetriever:
         embed_model: BaseEmbedding,
         top_k: int,
         candidates: int | None = None,
+        *,
+        sparse: SparseIndex | None = None,
     ) -> None:
         """``candidates`` passages come from each retriever (default ``2 * top_k``); the
-        fused list keeps ``top_k``."""
+        fused list keeps ``top_k``. ``sparse`` is a loaded BM25 index (else built now)."""
         from llama_index.core import VectorStoreIndex
-        from llama_index.retrievers.bm25 import BM25Retriever
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         self.top_k = top_k
-        depth = candidates or 2 * top_k
+        self.depth = candidates or 2 * top_k
         self.collection = collection
-        store = ChromaVectorStore(chroma_collection=collection)
-        nodes = store.get_nodes(node_ids=None)
-        self.passages: dict[str, Passage] = {n.node_id: node_to_passage(n) for n in nodes}
-        self._dense = VectorStoreIndex.from_vector_store(
-            store, embed_model=embed_model
-        ).as_retriever(similarity_top_k=depth)
-        self._bm25 = (
-            BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=depth) if nodes else None
-        )
-        self._bm25_lock = threading.Lock()
+        self._store = ChromaVectorStore(chroma_collection=collection)
+        self._index = VectorStoreIndex.from_vector_store(self._store, embed_model=embed_model)
+        self._dense = self._index.as_retriever(similarity_top_k=self.depth)
+        with store_errors():
+            self.sparse = sparse if sparse is not None else SparseIndex.build(collection)
+        self._cache: dict[str, Passage] = {}
+        self._all: dict[str, Passage] | None = None
+        # Called with the passages of every ``retrieve`` result (the engine loads their
+        # neighbouring sentences for evidence selection).
+        self.on_hits: Callable[[list[Passage]], None] | None = None
+
+    @classmethod
+    def for_index(
+        cls, collection: Any, embed_model: BaseEmbedding, top_k: int, index_dir: Path, tag: str
+    ) -> HybridRetriever:
+        """A retriever using the BM25 index the indexer saved for content ``tag``."""
+        directory = bm25_dir(index_dir, collection_name_of(collection))
+        with store_errors():
+            sparse = SparseIndex.load(directory, tag, collection.count())
+        return cls(collection, embed_model, top_k, sparse=sparse)
 
     def __len__(self) -> int:
-        return len(self.passages)
+        return len(self.sparse)
 
-    def bm25(self, query: str) -> list[NodeWithScore]:
-        if self._bm25 is None:
+    # --- passages ----------------------------------------------------------------------
+    def iter_passages(self) -> Iterator[Passage]:
+        """Every stored passage, read from Chroma a page at a time."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        offset = 0
+        while True:
+            with store_errors():
+                got = self.collection.get(
+                    include=["documents", "metadatas"], limit=PAGE, offset=offset
+                )
+            docs, metas = got["documents"] or [], got["metadatas"] or []
+            for doc, meta in zip(docs, metas, strict=False):
+                yield node_to_passage(metadata_dict_to_node(dict(meta), text=doc))
+            if len(got["ids"]) < PAGE:
+                return
+            offset += PAGE
+
+    @property
+    def passages(self) -> dict[str, Passage]:
+        """Every passage by id (built on first use; prefer ``iter_passages`` on big indexes)."""
+        if self._all is None:
+            self._all = {p.id: p for p in self.iter_passages()}
+        return self._all
+
+    def _nodes(self, ids: Sequence[str]) -> dict[str, Any]:
+        if not ids:  # ChromaVectorStore.get_nodes([]) would return every node
+            return {}
+        with store_errors():
+            return {n.node_id: n for n in self._store.get_nodes(node_ids=list(ids))}
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, Passage]:
+        """The passages with these ids (cached), fetched from Chroma when not known yet."""
+        missing = [i for i in ids if i not in self._cache]
+        if len(self._cache) + len(missing) > CACHE_PASSAGES:
+            self._cache.clear()
+        for pid, node in self._nodes(missing).items():
+            self._cache[pid] = node_to_passage(node)
+        return {i: self._cache[i] for i in ids if i in self._cache}
+
+    # --- retrieval ---------------------------------------------------------------------
+    def bm25(self, query: str, sources: Sequence[str] | None = None) -> list[NodeWithScore]:
+        """BM25 hits with a positive score, best first (only from ``sources`` if given)."""
+        hits = self.sparse.search(query, self.depth, sources)
+        nodes = self._nodes([pid for pid, _ in hits])
+        return [NodeWithScore(node=nodes[pid], score=s) for pid, s in hits if pid in nodes]
+
+    def dense(self, query: str, sources: Sequence[str] | None = None) -> list[NodeWithScore]:
+        """Nearest passages by embedding (only from ``sources`` if given)."""
+        if not len(self) or (sources is not None and not sources):
             return []
-        with self._bm25_lock:  # bm25s keeps per-call state on the retriever
-            hits = self._bm25.retrieve(QueryBundle(query))
-        return [h for h in hits if (h.score or 0.0) > 0.0]
+        retriever = self._dense
+        if sources is not None:
+            from llama_index.core.vector_stores.types import (
+                FilterOperator,
+                MetadataFilter,
+                MetadataFilters,
+            )
 
-    def dense(self, query: str) -> list[NodeWithScore]:
-        if not self.passages:
-            return []
-        return self._dense.retrieve(QueryBundle(query))
+            only = MetadataFilter(key="source", value=list(sources), operator=FilterOperator.IN)
+            retriever = self._index.as_retriever(
+                similarity_top_k=self.depth, filters=MetadataFilters(filters=[only])
+            )
+        with store_errors():
+            return retriever.retrieve(QueryBundle(query))
 
-    def retrieve(self, query: str) -> list[ScoredPassage]:
+    def retrieve(self, query: str, sources: Sequence[str] | None = None) -> list[ScoredPassage]:
         """The top-k passages for ``query`` by reciprocal-rank fusion of BM25 and dense."""
-        sparse_hits = self.bm25(query)
-        dense_hits = self.dense(query)
+        sparse_hits = self.bm25(query, sources)
+        dense_hits = self.dense(query, sources)
         bm25_rank = {h.node.node_id: i for i, h in enumerate(sparse_hits, start=1)}
         dense_rank = {h.node.node_id: i for i, h in enumerate(dense_hits, start=1)}
         dense_score = {h.node.node_id: float(h.score or 0.0) for h in dense_hits}
         fused = reciprocal_rank_fusion(
             [[h.node.node_id for h in sparse_hits], [h.node.node_id for h in dense_hits]]
-        )
+        )[: self.top_k]
+        for hit in (*sparse_hits, *dense_hits):
+            if hit.node.node_id not in self._cache:
+                self._cache[hit.node.node_id] = node_to_passage(hit.node)
+        found = self.fetch([pid for pid, _ in fused])
+        if self.on_hits is not None:
+            self.on_hits(list(found.values()))
         return [
             ScoredPassage(
-                passage=self.passages[pid],
+                passage=found[pid],
                 score=score,
                 bm25_rank=bm25_rank.get(pid),
                 dense_rank=dense_rank.get(pid),
                 dense_score=dense_score.get(pid),
             )
-            for pid, score in fused[: self.top_k]
-            if pid in self.passages
+            for pid, score in fused
+            if pid in found
         ]
+
+
+def collection_name_of(collection: Any) -> str:
+    """The name of a Chroma collection object (``passages-<embedding>``)."""
+    return str(getattr(collection, "name", "")) or collection_name("unknown")

@@ -7,6 +7,8 @@ collection's metadata records the model and the schema version.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +34,17 @@ def make_client(settings: Settings) -> Any:
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_host:
+    server = settings.chroma_server()
+    if server is not None:
+        host, port, ssl = server
         try:
-            client = chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-            )
+            client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)
             client.heartbeat()
         except Exception as exc:
             raise StoreUnavailableError(
-                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
-                f"({type(exc).__name__}); start it with `chroma run --path DIR --host "
-                f"{settings.chroma_host} --port {settings.chroma_port}` or unset "
-                "ASSISTANT_CHROMA_HOST to use the embedded index."
+                f"cannot reach the Chroma server at {host}:{port} ({type(exc).__name__}); "
+                f"start it with `chroma run --path DIR --host {host} --port {port}`, or unset "
+                "ASSISTANT_CHROMA_URL / ASSISTANT_CHROMA_HOST to use the embedded index."
             ) from None
         return client
     path = chroma_dir(settings.index_dir)
@@ -54,6 +55,20 @@ def make_client(settings: Settings) -> Any:
         raise IndexStateError(
             f"cannot open the index at {path} ({exc.strerror}); check permissions or pass "
             "--index DIR."
+        ) from None
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """Turn a lost connection to the Chroma server into a ``StoreUnavailableError``."""
+    import httpx
+
+    try:
+        yield
+    except (httpx.TransportError, ConnectionError) as exc:
+        raise StoreUnavailableError(
+            f"lost the connection to the Chroma server ({type(exc).__name__}); check that "
+            "`chroma run` is still running at ASSISTANT_CHROMA_URL, then try again."
         ) from None
 
 

@@ -1,0 +1,177 @@
+"""The BM25 side of retrieval, persisted next to the index so no query ever rebuilds it.
+
+``bm25s`` holds the scores as sparse numpy arrays; they are saved in ``index_dir/bm25/``
+with the passage ids, each passage's source (for filters) and a *tag* naming the index
+content they were built from. The indexer rebuilds them after a run that changed something;
+the retriever loads them (memory-mapped) and falls back to an in-memory build from Chroma
+when the tag or the passage count does not match, so BM25 never disagrees with Chroma.
+Only ids, scores and term document frequencies (for evidence selection) live here: passage
+texts are fetched from Chroma for the hits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BM25_DIR = "bm25"
+META_FILE = "meta.json"
+IDS_FILE = "ids.json"
+TERMS_FILE = "terms.json"
+PAGE = 5000
+
+
+def bm25_dir(index_dir: Path, collection: str) -> Path:
+    """Where the BM25 index of one collection is saved."""
+    return index_dir / BM25_DIR / collection
+
+
+def saved_tag(directory: Path) -> tuple[str, int] | None:
+    """``(tag, passage count)`` of the saved index, or ``None`` when there is none."""
+    try:
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        return str(meta["tag"]), int(meta["count"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _stemmer() -> Any:
+    import Stemmer  # PyStemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """The same tokens as LlamaIndex's ``BM25Retriever``: English stopwords out, stemmed."""
+    import bm25s
+
+    tokens = bm25s.tokenize(
+        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
+    return [list(t) for t in tokens]
+
+
+def iter_stored(collection: Any, page: int = PAGE) -> Iterator[tuple[str, str, str, str]]:
+    """``(id, source, title, text)`` of every stored passage, a page at a time."""
+    offset = 0
+    while True:
+        got = collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
+        ids = got["ids"]
+        for pid, doc, meta in zip(
+            ids, got["documents"] or [], got["metadatas"] or [], strict=False
+        ):
+            meta = meta or {}
+            yield pid, str(meta.get("source", "")), str(meta.get("title", "")), doc or ""
+        if len(ids) < page:
+            return
+        offset += page
+
+
+class SparseIndex:
+    """BM25 scores over all passages, with each passage's id and source."""
+
+    def __init__(
+        self, bm25: Any, ids: list[str], sources: list[str], tag: str, df: Counter[str]
+    ) -> None:
+        self.bm25 = bm25
+        self.ids = ids
+        self.tag = tag
+        self.df = df  # evidence-selection document frequencies (``text.content_terms``)
+        names = sorted(set(sources))
+        self._source_index = {name: i for i, name in enumerate(names)}
+        self._doc_source = np.fromiter(
+            (self._source_index[s] for s in sources), dtype=np.int32, count=len(sources)
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def build(cls, collection: Any, tag: str = "") -> SparseIndex:
+        """Index every passage stored in ``collection`` (title and text, as embedded)."""
+        import bm25s
+
+        from assistant.text import content_terms
+
+        ids: list[str] = []
+        sources: list[str] = []
+        texts: list[str] = []
+        df: Counter[str] = Counter()
+        for pid, source, title, text in iter_stored(collection):
+            ids.append(pid)
+            sources.append(source)
+            texts.append(f"{title}\n\n{text}")
+            df.update(set(content_terms(title + " " + text)))  # as evidence.CorpusStats
+        bm25 = bm25s.BM25()
+        if texts:
+            bm25.index(tokenize(texts), show_progress=False)
+        return cls(bm25, ids, sources, tag, df)
+
+    def save(self, directory: Path) -> None:
+        """Write to a fresh folder, then swap it in, so readers never see half an index."""
+        tmp = directory.with_name(f".{directory.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        if self.ids:
+            self.bm25.save(str(tmp))
+        sources = [""] * len(self._source_index)
+        for name, i in self._source_index.items():
+            sources[i] = name
+        np.save(tmp / "doc_source.npy", self._doc_source)
+        (tmp / TERMS_FILE).write_text(json.dumps(self.df), encoding="utf-8")
+        (tmp / IDS_FILE).write_text(json.dumps({"ids": self.ids, "sources": sources}), "utf-8")
+        meta = {"tag": self.tag, "count": len(self.ids)}
+        (tmp / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        old = directory.with_name(f".{directory.name}.old-{os.getpid()}")
+        if directory.exists():
+            os.replace(directory, old)
+        os.replace(tmp, directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path, tag: str, count: int) -> SparseIndex | None:
+        """The saved index if it was built from content ``tag`` with ``count`` passages."""
+        import bm25s
+
+        if saved_tag(directory) != (tag, count):
+            return None
+        try:
+            meta = json.loads((directory / IDS_FILE).read_text(encoding="utf-8"))
+            doc_source = np.load(directory / "doc_source.npy")
+            df = Counter(json.loads((directory / TERMS_FILE).read_text(encoding="utf-8")))
+            bm25 = bm25s.BM25.load(str(directory), mmap=True) if count else bm25s.BM25()
+        except (OSError, ValueError, KeyError):
+            return None
+        index = cls.__new__(cls)
+        index.bm25, index.ids, index.tag, index.df = bm25, list(meta["ids"]), tag, df
+        index._source_index = {name: i for i, name in enumerate(meta["sources"])}
+        index._doc_source = doc_source
+        return index
+
+    def search(
+        self, query: str, k: int, sources: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``k`` best ``(passage id, score)`` with a positive score, best first; with
+        ``sources``, only passages of those sources can score (a weight mask)."""
+        if not self.ids or k <= 0:
+            return []
+        token_ids = self.bm25.get_tokens_ids(tokenize([query])[0])
+        if not token_ids:
+            return []
+        mask = None
+        if sources is not None:
+            wanted = [self._source_index[s] for s in sources if s in self._source_index]
+            mask = np.isin(self._doc_source, wanted).astype(np.float32)
+        scores = self.bm25.get_scores_from_ids(token_ids, weight_mask=mask)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.lexsort((top, -scores[top]))]  # best first, ties by position
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0.0]
