@@ -109,21 +109,45 @@ def read_article(path: Path, root: Path) -> Article:
     return parse_article(source, raw)
 
 
-def find_article_files(seeds_dir: Path) -> list[Path]:
-    """Article files under ``seeds_dir`` (nested folders too), sorted, symlinks kept inside."""
+def scan_seeds(seeds_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Article files under ``seeds_dir`` (sorted) and ``(source, why)`` for files left out.
+
+    Hidden files and folders are ignored silently; symlinks that lead outside the seeds
+    folder and broken symlinks are left out with a reason.
+    """
     if not seeds_dir.is_dir():
         raise SeedsError(
             f"seeds folder {seeds_dir} does not exist; create it and put .txt or .md "
             "articles in it, or pass --seeds DIR."
         )
     root = seeds_dir.resolve()
-    files = []
+    files: list[Path] = []
+    left_out: list[tuple[str, str]] = []
     for path in sorted(seeds_dir.rglob("*")):
-        if path.suffix.lower() not in ARTICLE_SUFFIXES or not path.is_file():
+        relative = path.relative_to(seeds_dir)
+        if path.suffix.lower() not in ARTICLE_SUFFIXES:
             continue
-        if any(part.startswith(".") for part in path.relative_to(seeds_dir).parts):
+        if any(part.startswith(".") for part in relative.parts):
             continue
-        if not path.resolve().is_relative_to(root):
+        if path.is_symlink() and not path.exists():
+            left_out.append((relative.as_posix(), "broken symlink; remove it"))
+            continue
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # symlink loop
+            left_out.append((relative.as_posix(), "symlink loop; remove it"))
+            continue
+        if not target.is_relative_to(root):
+            left_out.append(
+                (relative.as_posix(), "symlink to a file outside the seeds folder; not read")
+            )
             continue  # a symlink pointing outside the seeds folder is never read
+        if not path.is_file():
+            continue
         files.append(path)
-    return files
+    return files, left_out
+
+
+def find_article_files(seeds_dir: Path) -> list[Path]:
+    """Article files under ``seeds_dir`` (nested folders too), sorted, symlinks kept inside."""
+    return scan_seeds(seeds_dir)[0]

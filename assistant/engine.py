@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from assistant.backends.base import REFUSAL, Backend
@@ -18,11 +19,12 @@ from assistant.backends.factory import BackendChoice, choose_backend
 from assistant.citations import Verified, resolve, verify
 from assistant.condense import standalone_question
 from assistant.config import Settings, load_settings
+from assistant.corpus import LazyCorpusStats
 from assistant.embeddings import make_embedding
-from assistant.errors import BackendError, IndexMissingError
-from assistant.evidence import CorpusStats, EvidenceSelector, Selection
-from assistant.indexer import Indexer, IndexReport, read_state
-from assistant.questions import clean_question
+from assistant.errors import BackendError, IndexMissingError, SeedsError
+from assistant.evidence import EvidenceSelector, Selection
+from assistant.indexer import Indexer, IndexReport, content_tag, read_state
+from assistant.questions import clean_question, off_task_reason
 from assistant.retrieve import HybridRetriever
 from assistant.store import get_collection, make_client
 from assistant.types import Answer, Passage
@@ -107,10 +109,22 @@ class Assistant:
                         f"the index in {self.settings.index_dir} has no passages for embedding "
                         f"{self.settings.embedding!r}; run `assistant index`."
                     )
-                retriever = HybridRetriever(collection, self.embed_model, self.settings.top_k)
-                selector = EvidenceSelector(
-                    CorpusStats(retriever.passages.values()), self.embed_model
+                retriever = HybridRetriever.for_index(
+                    collection,
+                    self.embed_model,
+                    self.settings.top_k,
+                    self.settings.index_dir,
+                    content_tag(state),
                 )
+                if len(retriever) == 0:
+                    raise SeedsError(
+                        f"no articles in {self.settings.seeds_dir}/ are indexed; add .txt or .md "
+                        "files (UTF-8 text) and run `assistant index`."
+                    )
+                # Term statistics saved with BM25; neighbours fetched per query by id.
+                stats = LazyCorpusStats(retriever.sparse.df, len(retriever), retriever.fetch)
+                retriever.on_hits = stats.include
+                selector = EvidenceSelector(stats, self.embed_model)
                 self._searcher = _Searcher(generation, retriever, selector)
                 # load the embedding model now rather than in the middle of the first answer
                 self.embed_model.get_query_embedding("warm up")
@@ -118,35 +132,49 @@ class Assistant:
 
     def passages(self) -> list[Passage]:
         """Every indexed passage, in source then position order."""
-        found = self._ensure_searcher().retriever.passages.values()
+        found = self._ensure_searcher().retriever.iter_passages()
         return sorted(found, key=lambda p: (p.source, p.start))
 
     # --- answering ---------------------------------------------------------------------
-    def select(self, question: str) -> tuple[Selection, float]:
-        """Evidence for a cleaned question and the milliseconds retrieval took."""
+    def select(
+        self, question: str, *, sources: Sequence[str] | None = None
+    ) -> tuple[Selection, float]:
+        """Evidence for a cleaned question and the milliseconds retrieval took; with
+        ``sources`` (paths relative to the seeds folder) only those articles are searched."""
         searcher = self._ensure_searcher()
         started = time.perf_counter()
-        hits = searcher.retriever.retrieve(question)
+        if off_task_reason(question):  # override the rules, leak the prompt, write a poem
+            return Selection((), 0.0, False), (time.perf_counter() - started) * 1000
+        only = _sources(sources, self.settings.seeds_dir)
+        hits = searcher.retriever.retrieve(question, sources=only)
         selection = searcher.selector.select(
             question, hits, self.settings.max_evidence, self.settings.min_support
         )
         return selection, (time.perf_counter() - started) * 1000
 
-    def stream(self, question: str, *, id: str | None = None) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, *, id: str | None = None, sources: Sequence[str] | None = None
+    ) -> Iterator[str | Answer]:
         """Text deltas as the backend writes them, then the final, verified ``Answer``.
 
         Deltas are the backend's draft; the ``Answer`` is what counts (its markers are checked
         and renumbered, unsupported claims dropped). Under ``auto`` a failing model backend is
         replaced by the extractive one, with a notice saying why.
         """
-        yield from self._stream(question, question, id, ())
+        yield from self._stream(question, question, id, (), sources=sources)
 
     def _stream(
-        self, question: str, query: str, id: str | None, notices: tuple[str, ...]
+        self,
+        question: str,
+        query: str,
+        id: str | None,
+        notices: tuple[str, ...],
+        *,
+        sources: Sequence[str] | None = None,
     ) -> Iterator[str | Answer]:
         started = time.perf_counter()
         text = clean_question(query, self.settings.max_question_chars)
-        selection, retrieve_ms = self.select(text)
+        selection, retrieve_ms = self.select(text, sources=sources)
         choice = self.backend_choice
         timings = {"retrieve_ms": round(retrieve_ms, 1)}
         base = Answer(
@@ -205,9 +233,12 @@ class Assistant:
             )
             return self._choice
 
-    def ask(self, question: str, *, id: str | None = None) -> Answer:
-        """Answer one question; see ``Answer`` for the fields."""
-        return _final(self.stream(question, id=id))
+    def ask(
+        self, question: str, *, id: str | None = None, sources: Sequence[str] | None = None
+    ) -> Answer:
+        """Answer one question; see ``Answer`` for the fields. ``sources`` limits retrieval
+        to those articles (paths relative to the seeds folder, e.g. ``"2024/a.txt"``)."""
+        return _final(self.stream(question, id=id, sources=sources))
 
     def ask_batch(self, items: Iterable[Mapping[str, Any]]) -> Iterator[Answer]:
         """Answer ``{"question": ..., "id": ...}`` items in order."""
@@ -252,6 +283,22 @@ def _dropped_notice(dropped: Sequence[str]) -> str:
     count = len(dropped)
     plural = "s" * (count != 1)
     return f"removed {count} sentence{plural} of the model's answer with no supported citation"
+
+
+def _sources(sources: Sequence[str] | None, seeds_dir: Path) -> list[str] | None:
+    """A source filter as stored sources: ``None`` means all; a path to a file inside the
+    seeds folder (``seeds/2024/a.txt``) becomes relative to it (``2024/a.txt``)."""
+    if sources is None:
+        return None
+    root = seeds_dir.resolve()
+    found = []
+    for item in sources:
+        path = Path(item)
+        if path.is_file() and path.resolve().is_relative_to(root):
+            found.append(path.resolve().relative_to(root).as_posix())
+        else:
+            found.append(str(item).replace("\\", "/").removeprefix("./"))
+    return found
 
 
 def _ms_since(started: float) -> float:

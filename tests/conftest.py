@@ -15,6 +15,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 for _var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
     os.environ.pop(_var, None)  # tests choose their backend explicitly
+# `auto` would pick the embedded model when it is installed; tests that want `auto` say so.
+os.environ["ASSISTANT_BACKEND"] = "extractive"
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
