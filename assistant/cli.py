@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--batch", type=Path, help="JSONL file of {question, id} objects")
     p.add_argument("--out", type=Path, help="with --batch: write answers here (JSONL)")
+    p.add_argument(
+        "--source",
+        action="append",
+        metavar="FILE",
+        help="only search this article (path in the seeds folder); repeat for several",
+    )
 
     p = sub.add_parser("chat", help="chat in the terminal, with follow-up questions")
     _common(p)
@@ -175,6 +181,8 @@ def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
     if args.batch:
         if args.question:
             raise QuestionError("give either a QUESTION or --batch FILE, not both.")
+        if args.source:
+            raise QuestionError("--source applies to one QUESTION, not to --batch.")
         items = list(_read_batch(args.batch))  # validate the whole file before answering
         with contextlib.ExitStack() as stack:
             target = stack.enter_context(open(args.out, "w", encoding="utf-8")) if args.out else out
@@ -189,10 +197,10 @@ def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
     if not args.question:
         raise QuestionError('no question given; try: assistant ask "When will NATO meet Russia?"')
     if args.json:
-        answer = assistant.ask(args.question)
+        answer = assistant.ask(args.question, sources=args.source)
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1), file=out)
         return 0
-    _print_streamed(assistant.stream(args.question), out)
+    _print_streamed(assistant.stream(args.question, sources=args.source), out)
     return 0
 
 

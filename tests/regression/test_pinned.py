@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from assistant import Assistant
+from assistant import Answer
 from assistant.contract import check_answer
 from tests.conftest import SEEDS
 
@@ -31,8 +32,8 @@ def test_the_set_is_big_enough() -> None:
 
 
 @pytest.mark.parametrize("item", ITEMS, ids=[i["id"] for i in ITEMS])
-def test_pinned_question(assistant: Assistant, item: dict[str, Any]) -> None:
-    answer = assistant.ask(item["question"], id=item["id"])
+def test_pinned_question(pinned_answer: Callable[[str, str], Answer], item: dict[str, Any]) -> None:
+    answer = pinned_answer(item["id"], item["question"])
     assert check_answer(answer.to_dict(), SEEDS) == []
     if not item["answerable"]:
         assert answer.refused, f"should be declined, got: {answer.text}"
