@@ -202,7 +202,7 @@ class EvidenceSelector:
         return group + [item for item in scored[1:] if (item[1].source, item[2].start) not in taken]
 
 
-_ANAPHORA = frozenset("it this that these those they he she its their his her such".split())
+_ANAPHORA = frozenset("it this these those they he she its their his her such here".split())
 _CONNECTORS = frozenset(
     "moreover also however nonetheless nevertheless furthermore additionally besides still "
     "but and so thus".split()
@@ -211,7 +211,7 @@ _CONNECTORS = frozenset(
 
 def _leans_back(sentence: str) -> bool:
     """Does the sentence only make sense after the one before it?"""
-    first_words = [w.lower() for w in re.findall(r"[A-Za-z]+", sentence)[:4]]
+    first_words = [w.lower() for w in re.findall(r"[A-Za-z]+", sentence)[:3]]
     if not first_words:
         return False
     return first_words[0] in _CONNECTORS or bool(_ANAPHORA & set(first_words))
