@@ -212,6 +212,8 @@ class Assistant:
         else:
             checked = verify(draft, selection.evidence)
         timings["total_ms"] = _ms_since(started)
+        if choice.backend.notices:
+            base = replace(base, notices=(*base.notices, *choice.backend.notices))
         if checked.dropped and not checked.refused:
             base = replace(base, notices=(*base.notices, _dropped_notice(checked.dropped)))
         if checked.refused:  # an answer without a valid citation is never shown as grounded

@@ -10,3 +10,4 @@ fi
 echo "installing the assistant and its dependencies into .venv (about a minute the first time) ..."
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e ".[dev]"
+[ "${ASSISTANT_SKIP_LOCAL_MODEL:-0}" = 1 ] || { echo "installing the embedded local model (the first llama-cpp-python build takes 8-15 minutes; later runs take seconds) ..."; bash scripts/install_local_model.sh; }

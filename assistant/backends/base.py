@@ -27,3 +27,8 @@ class Backend(ABC):
     def stream(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
         """Text deltas of the answer; by default the whole answer at once."""
         yield self.generate(question, evidence)
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """Notes about the last answer this thread generated (e.g. a fallback); none here."""
+        return ()

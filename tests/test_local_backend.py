@@ -1,0 +1,224 @@
+"""The embedded local model: GGUF assembly from part packages, citation alignment, and
+(marked slow) real answers from the installed model on a few pinned questions.
+
+The slow tests skip with the install command when llama-cpp-python or the model parts are
+missing; they never pass silently without the model.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.backends.align import CitingStream, cite, refusal_state
+from assistant.errors import BackendUnavailableError
+from assistant.local_model import ModelSpec, assemble, find_parts, is_assembled, model_path
+from assistant.types import Evidence, Passage, Sentence
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ROOT / "tests" / "regression" / "questions.jsonl"
+
+
+# --- assembly from (fake) part packages ----------------------------------------------------
+
+
+def _fake_part(site: Path, prefix: str, i: int, data: bytes, record_ok: bool = True) -> None:
+    """A minimal installed distribution ``<prefix><i>`` holding ``data/partNN.bin``."""
+    module = f"{prefix.replace('-', '_')}{i}"
+    (site / module / "data").mkdir(parents=True)
+    (site / module / "data" / f"part{i:02d}.bin").write_bytes(data)
+    info = site / f"{module}-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {prefix}{i}\nVersion: 0.1.0\n")
+    digest = hashlib.sha256(data if record_ok else b"other").digest()
+    b64 = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    (info / "RECORD").write_text(f"{module}/data/part{i:02d}.bin,sha256={b64},{len(data)}\n")
+
+
+def _spec(blobs: list[bytes], prefix: str = "fake-model-part") -> ModelSpec:
+    whole = b"".join(blobs)
+    return ModelSpec(
+        key="fake-model",
+        package_prefix=prefix,
+        parts=len(blobs),
+        version="0.1.0",
+        size=len(whole),
+        sha256=hashlib.sha256(whole).hexdigest(),
+    )
+
+
+# Part 10 sorts before part 2 by name: the order must come from the number.
+BLOBS = [f"part {i} ".encode() * (i + 1) for i in range(1, 12)]
+
+
+def test_assembles_parts_in_numeric_order(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    for i, blob in enumerate(BLOBS, start=1):
+        _fake_part(site, "fake-model-part", i, blob)
+    spec = _spec(BLOBS)
+    target = assemble(spec, tmp_path / "models", path=[str(site)])
+    assert target.read_bytes() == b"".join(BLOBS)
+    assert is_assembled(spec, tmp_path / "models")
+    assert not list((tmp_path / "models").glob("*.tmp"))  # assembled atomically
+    # idempotent: a second call does not rewrite the verified file
+    mtime = target.stat().st_mtime_ns
+    assert model_path_for(spec, tmp_path / "models", site) == target
+    assert target.stat().st_mtime_ns == mtime
+
+
+def model_path_for(spec: ModelSpec, directory: Path, site: Path) -> Path:
+    from assistant import local_model
+
+    local_model.MODELS[spec.key] = spec
+    try:
+        return model_path(spec.key, directory, path=[str(site)])
+    finally:
+        del local_model.MODELS[spec.key]
+
+
+def test_missing_parts_are_listed_with_the_pip_command(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    for i, blob in enumerate(BLOBS[:4], start=1):
+        if i != 2:
+            _fake_part(site, "fake-model-part", i, blob)
+    spec = _spec(BLOBS[:4])
+    with pytest.raises(BackendUnavailableError) as info:
+        find_parts(spec, path=[str(site)])
+    message = str(info.value)
+    assert "missing 1 of its 4 part packages (fake-model-part2)" in message
+    assert "-m pip install fake-model-part2==0.1.0" in message
+    assert not (tmp_path / "models").exists()
+
+
+def test_whole_file_sha_mismatch_leaves_no_file(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    for i, blob in enumerate(BLOBS[:3], start=1):
+        _fake_part(site, "fake-model-part", i, blob)
+    spec = _spec([BLOBS[1], BLOBS[0], BLOBS[2]])  # same bytes, another order: another sha
+    with pytest.raises(BackendUnavailableError, match=r"expected .* --force-reinstall"):
+        assemble(spec, tmp_path / "models", path=[str(site)])
+    assert list((tmp_path / "models").iterdir()) == []
+
+
+def test_corrupt_part_is_named(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    for i, blob in enumerate(BLOBS[:3], start=1):
+        _fake_part(site, "fake-model-part", i, blob, record_ok=i != 3)
+    with pytest.raises(BackendUnavailableError, match=r"part 3 \(fake-model-part3.*corrupt"):
+        assemble(_spec(BLOBS[:3]), tmp_path / "models", path=[str(site)])
+
+
+# --- alignment of the model's sentences to evidence ------------------------------------------
+
+
+def _evidence(n: int, text: str) -> Evidence:
+    sentence = Sentence(0, len(text), text)
+    passage = Passage(f"a#{n}", "a.txt", "A", 0, len(text), text, (sentence,))
+    return Evidence(n, passage, sentence, 0.9)
+
+
+EVIDENCE = [
+    _evidence(1, "The NATO-Russia Council will meet at ambassadorial level on July 13."),
+    _evidence(2, "The U.S. sent 300 troops to Poland in June."),
+]
+
+
+def _run(text: str, step: int) -> tuple[str, int]:
+    citing = CitingStream(EVIDENCE)
+    out = [citing.feed(text[i : i + step]) for i in range(0, len(text), step)]
+    out.append(citing.close())
+    return "".join(out), citing.cited
+
+
+@pytest.mark.parametrize("step", [1, 4, 1000])
+def test_markers_are_attached_by_alignment_not_trusted(step: int) -> None:
+    text = "The council will meet on July 13 [2]. The U.S. sent 300 troops to Poland."
+    out, cited = _run(text, step)
+    assert out == "The council will meet on July 13 [1]. The U.S. sent 300 troops to Poland [2]."
+    assert cited == 2
+
+
+@pytest.mark.parametrize("step", [1, 1000])
+def test_refusal_sentence_is_never_shown(step: int) -> None:
+    out, cited = _run("The articles do not contain the answer to this question.", step)
+    assert (out, cited) == ("", 0)
+    out, _ = _run("It meets on July 13. The articles do not contain the answer.", step)
+    assert out == "It meets on July 13 [1]."
+
+
+def test_markers_go_after_a_closing_quote() -> None:
+    out, _ = _run('It will meet at an "ambassadorial level." Then July 13.', 3)
+    assert out == 'It will meet at an "ambassadorial level." [1] Then July 13 [1].'
+
+
+def test_unsupported_sentences_get_no_marker() -> None:
+    assert cite("Stoltenberg wrote a poem about spring.", EVIDENCE) == []
+    assert cite("The U.S. sent 300 troops to Poland.", EVIDENCE) == [2]
+    assert cite("The articles do not mention the July 13 meeting.", EVIDENCE) == []
+    assert refusal_state("The art") == "maybe"
+    assert refusal_state("The council") == "no"
+
+
+# --- the real model (slow) -------------------------------------------------------------------
+
+
+def _pinned(ids: set[str]) -> list[dict[str, Any]]:
+    items = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    return [item for item in items if item["id"] in ids]
+
+
+@pytest.fixture(scope="module")
+def local_assistant(shared_index: Path) -> Iterator[Any]:
+    from assistant.backends.local import INSTALL_HINT, from_settings, llama_installed
+    from assistant.config import load_settings
+    from assistant.engine import Assistant
+
+    if not llama_installed():
+        pytest.skip(f"llama-cpp-python is not installed; install it with: {INSTALL_HINT}")
+    settings = load_settings(seeds_dir=ROOT / "seeds", index_dir=shared_index)
+    try:
+        backend = from_settings(settings)
+    except BackendUnavailableError as exc:
+        pytest.skip(f"the local model is not installed: {exc}")
+    yield Assistant(settings, backend=backend)
+
+
+SLOW_IDS = {"q01", "q02", "q03"}
+
+
+@pytest.mark.slow
+def test_local_model_answers_pinned_questions_with_exact_citations(local_assistant: Any) -> None:
+    items = _pinned(SLOW_IDS)
+    assert len(items) == 3 and all(item["answerable"] for item in items)
+    for item in items:
+        answer = local_assistant.ask(item["question"])
+        assert not answer.refused, (item["id"], answer.notices)
+        assert answer.backend.startswith("local:")
+        assert answer.citations, item["id"]
+        for citation in answer.citations:
+            raw = (ROOT / "seeds" / citation.source).read_text(encoding="utf-8")
+            assert raw[citation.start : citation.end] == citation.quote
+            assert f"[{citation.n}]" in answer.text
+        assert {c.source for c in answer.citations} & set(item["sources"]), item["id"]
+        text = answer.text.lower()
+        for group in item["keywords"]:
+            assert any(k.lower() in text for k in group), (item["id"], answer.text)
+
+
+def _first_unanswerable() -> set[str]:
+    items = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    return {next(item["id"] for item in items if not item["answerable"])}
+
+
+@pytest.mark.slow
+def test_local_model_declines_an_unanswerable_question(local_assistant: Any) -> None:
+    (item,) = _pinned(_first_unanswerable())
+    answer = local_assistant.ask(item["question"])
+    assert answer.refused
+    assert answer.citations == ()
