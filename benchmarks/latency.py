@@ -32,10 +32,9 @@ from llama_index.core.llms import (
 from llama_index.core.llms.callbacks import llm_completion_callback
 from pydantic import PrivateAttr
 
-from assistant.backends.local import SEED, LocalBackend, load_llama
+from assistant.backends.local import SEED, from_settings
 from assistant.config import load_settings
 from assistant.engine import Assistant
-from assistant.local_model import model_path
 from assistant.types import Answer
 
 DECLINE = re.compile(
@@ -199,27 +198,18 @@ def main() -> int:
     args = parser.parse_args()
     items = load_questions(limit=args.limit)[:: args.every]
     settings = load_settings(seeds_dir=args.seeds, index_dir=args.index)
-    key = settings.local_model
-    llm, lock = load_llama(
-        model_path(key, settings.model_dir), settings.local_ctx, settings.local_threads
-    )
-    backend = LocalBackend(
-        llm,
-        key,
-        lock=lock,
-        temperature=settings.temperature,
-        max_tokens=settings.local_max_tokens,
-        evidence_limit=settings.local_evidence,
-        fallback_sentences=settings.max_answer_sentences,
-    )
+    backend = from_settings(settings)
     assistant = Assistant(settings, backend=backend)
     assistant.passages()  # open (or build) the index before timing
+    key = backend.model
     results: dict[str, Any] = {"machine": machine(), "model": key, "questions": len(items)}
     print(f"== ours: {backend.name}", flush=True)
     rows = {"ours": ours(assistant, items, args.seeds)}
     if not args.skip_llamaindex:
         print("== LlamaIndex CitationQueryEngine (defaults), same model and index", flush=True)
-        shared = SharedLlama(llm, lock, model_name=key, context_window=settings.local_ctx)
+        shared = SharedLlama(
+            backend.llm, backend.lock, model_name=key, context_window=settings.local_ctx
+        )
         rows["citation_query_engine"] = citation_engine(assistant, shared, items)
     summaries = [_summary(name, r) for name, r in rows.items()]
     if len(summaries) == 2:

@@ -21,10 +21,10 @@ from _common import ROOT, load_questions, machine, score, summarize, table, writ
 
 from assistant.backends.base import Backend
 from assistant.backends.extractive import ExtractiveBackend
-from assistant.backends.local import LocalBackend, load_llama
+from assistant.backends.local import from_settings
 from assistant.config import load_settings
 from assistant.engine import Assistant
-from assistant.local_model import MODELS, model_path
+from assistant.local_model import MODELS
 
 COLUMNS = [
     "backend",
@@ -72,18 +72,7 @@ def main() -> int:
         if key is None:
             backend: Backend = ExtractiveBackend(settings.max_answer_sentences)
         else:
-            llm, lock = load_llama(
-                model_path(key, settings.model_dir), settings.local_ctx, settings.local_threads
-            )
-            backend = LocalBackend(
-                llm,
-                key,
-                lock=lock,
-                temperature=settings.temperature,
-                max_tokens=settings.local_max_tokens,
-                evidence_limit=settings.local_evidence,
-                fallback_sentences=settings.max_answer_sentences,
-            )
+            backend = from_settings(settings, key)
         load_s = round(time.perf_counter() - started, 2)
         print(f"== {backend.name} (loaded and warmed in {load_s} s)", flush=True)
         rows = run(backend, items, args.seeds, args.index)

@@ -185,8 +185,9 @@ class LocalBackend(Backend):
                 ) from None
 
 
-def from_settings(settings: Settings) -> LocalBackend:
-    """The local backend configured by ``ASSISTANT_LOCAL_*`` settings.
+def from_settings(settings: Settings, model: str | None = None) -> LocalBackend:
+    """The local backend configured by ``ASSISTANT_LOCAL_*`` settings (``model`` overrides
+    ``ASSISTANT_LOCAL_MODEL``).
 
     Raises ``BackendUnavailableError`` (so ``auto`` falls back to extractive) when
     llama-cpp-python or the model's part packages are not installed.
@@ -196,11 +197,13 @@ def from_settings(settings: Settings) -> LocalBackend:
             f"the local backend needs llama-cpp-python; install it with: {INSTALL_HINT}; "
             "or use --backend extractive."
         )
-    path = model_path(settings.local_model, settings.model_dir)
-    llm, lock = load_llama(path, settings.local_ctx, settings.local_threads)
+    key = model or settings.local_model
+    llm, lock = load_llama(
+        model_path(key, settings.model_dir), settings.local_ctx, settings.local_threads
+    )
     return LocalBackend(
         llm,
-        settings.local_model,
+        key,
         lock=lock,
         temperature=settings.temperature,
         max_tokens=settings.local_max_tokens,
