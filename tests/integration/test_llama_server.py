@@ -1,0 +1,112 @@
+"""The openai backend against a real OpenAI-compatible server: ``python -m llama_cpp.server``
+serving the local model on 127.0.0.1 (skipped, with the install command, when absent)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import Answer, Assistant
+from assistant.contract import check_answer
+from assistant.errors import BackendUnavailableError
+from tests.conftest import SEEDS, free_port
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS = [
+    ("When will the NATO-Russia Council meet?", "004_3b952a9fea412592.txt"),
+    ("Where are missile defense sites being established?", "002_cb8aedb33379926a.txt"),
+    ("Which Israeli intelligence service cooperates with the CIA?", "000_5b2b07c4ab0d8861.txt"),
+    ("Who is Alexey Meshkov?", "004_3b952a9fea412592.txt"),
+]
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a llama.cpp server started for this module and stopped after it."""
+    pytest.importorskip("llama_cpp.server.app", reason='pip install -e ".[local]"')
+    from assistant.local_model import model_path
+
+    try:
+        gguf = model_path()
+    except BackendUnavailableError as exc:
+        pytest.skip(f"the local model is not installed: {exc}")
+    port = free_port()
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
+        "--port", str(port), "--n_threads", "2", "--n_ctx", "2048",
+        "--model_alias", "local-qwen",
+    ]  # fmt: skip
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    # a file, not a pipe: llama.cpp logs a lot and would block on a full pipe
+    handle = open(log, "wb")  # noqa: SIM115 - closed in the finally below
+    server = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/models", timeout=2).read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    tail = log.read_text(errors="replace")[-2000:]
+                    pytest.fail(f"llama_cpp.server did not start: {tail}")
+                time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        handle.close()
+
+
+@pytest.fixture(scope="module")
+def answers(llama_server: str, shared_index: Path) -> list[tuple[list[str | Answer], str]]:
+    """The streamed items for each question, through the openai backend."""
+    assistant = Assistant(
+        seeds_dir=SEEDS,
+        index_dir=shared_index,
+        backend="openai",
+        OPENAI_BASE_URL=llama_server,
+        model="local-qwen",
+        timeout=120,
+    )
+    found = [(list(assistant.stream(q)), source) for q, source in QUESTIONS]
+    found.append((list(assistant.stream("Who won the 2018 FIFA World Cup?")), ""))
+    return found
+
+
+def test_openai_backend_streams_grounded_or_refused_answers(
+    answers: list[tuple[list[str | Answer], str]],
+) -> None:
+    for items, source in answers:
+        answer = items[-1]
+        assert isinstance(answer, Answer)
+        assert any(isinstance(i, str) and i for i in items[:-1]), "tokens were streamed"
+        assert answer.backend == "openai:local-qwen"
+        assert check_answer(answer.to_dict(), SEEDS) == []  # grounded, or an honest refusal
+        if not answer.refused:
+            assert answer.citations[0].source == source
+    assert answers[-1][0][-1].refused  # type: ignore[union-attr]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the 1.5B model answers correctly but writes no [n] markers, and the openai "
+    "backend turns uncited answers into refusals; the local backend attaches citations by "
+    "alignment instead (assistant/backends/align.py) - the openai backend should too",
+)
+def test_small_model_answers_come_back_cited(
+    answers: list[tuple[list[str | Answer], str]],
+) -> None:
+    cited = [items[-1] for items, _ in answers[:-1] if not items[-1].refused]  # type: ignore[union-attr]
+    assert cited, "no answer of the small model kept a citation"
