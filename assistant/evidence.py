@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from assistant.text import content_terms, normalize
+from assistant.text import content_terms, document_terms, normalize
 from assistant.types import Evidence, Passage, ScoredPassage, Sentence
 
 _MONTHS = "january february march april may june july august september october november december"
@@ -63,7 +63,7 @@ class CorpusStats:
         self._passages = list(passages)
         for passage in self._passages:
             n += 1
-            df.update(set(content_terms(passage.title + " " + passage.text)))
+            df.update(document_terms(passage.title, passage.text))
             by_source.setdefault(passage.source, []).extend(passage.sentences)
         self.df = df
         self.n = max(n, 1)

@@ -83,7 +83,7 @@ class SparseIndex:
         self.bm25 = bm25
         self.ids = ids
         self.tag = tag
-        self.df = df  # evidence-selection document frequencies (``text.content_terms``)
+        self.df = df  # evidence-selection document frequencies (``text.document_terms``)
         names = sorted(set(sources))
         self._source_index = {name: i for i, name in enumerate(names)}
         self._doc_source = np.fromiter(
@@ -98,7 +98,7 @@ class SparseIndex:
         """Index every passage stored in ``collection`` (title and text, as embedded)."""
         import bm25s
 
-        from assistant.text import content_terms
+        from assistant.text import document_terms
 
         ids: list[str] = []
         sources: list[str] = []
@@ -108,7 +108,7 @@ class SparseIndex:
             ids.append(pid)
             sources.append(source)
             texts.append(f"{title}\n\n{text}")
-            df.update(set(content_terms(title + " " + text)))  # as evidence.CorpusStats
+            df.update(document_terms(title, text))
         bm25 = bm25s.BM25()
         if texts:
             bm25.index(tokenize(texts), show_progress=False)

@@ -79,6 +79,14 @@ def content_terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
 
 
+def document_terms(title: str, text: str) -> set[str]:
+    """The distinct content terms a passage counts for in document frequencies.
+
+    One definition for the evidence statistics built from passages and those saved with
+    the BM25 index, so the two always agree."""
+    return set(content_terms(title + " " + text))
+
+
 # --- sentence splitting -------------------------------------------------------------
 
 _ABBREVIATIONS = frozenset(
