@@ -6,20 +6,19 @@ Files are streamed one at a time and their passages embedded in batches across a
 reading it; when the manifest disagrees with Chroma's passage count (a crash, a lost file)
 the stored metadata is read instead, and every file is hashed. An article's old passages
 are deleted by ``where={"source": ...}``, so leftovers of an interrupted run are cleaned.
-After a run that changed something the BM25 index (``sparse.py``) is rebuilt and saved.
-A lock file keeps two writers apart.
+After a run that changed something the BM25 index (``sparse.py``) is rebuilt and saved,
+from the saved token store (``tokens.py``) with only the re-embedded articles' rows
+replaced; when that store cannot be trusted, from every passage in Chroma. A lock file
+keeps two writers apart.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,19 +29,20 @@ from llama_index.core.schema import BaseNode, MetadataMode
 from assistant.articles import read_article, scan_seeds
 from assistant.chunking import chunk_article
 from assistant.config import Settings
-from assistant.errors import IndexLockedError, SeedsError
+from assistant.errors import SeedsError
+from assistant.index_state import content_tag, index_lock, read_state, write_state
 from assistant.manifest import FileEntry, Manifest, manifest_path
 from assistant.metadata import article_date
 from assistant.nodes import passage_to_node
-from assistant.sparse import SparseIndex, bm25_dir, saved_tag
+from assistant.sparse import SparseIndex, bm25_dir, mark_dirty, saved_tag
 from assistant.store import (
     collection_name,
     delete_collection,
     get_collection,
     make_client,
 )
+from assistant.tokens import TokenStore
 
-STATE_FILE = "state.json"
 BATCH_PASSAGES = 256  # passages per embedding call and Chroma write
 MANIFEST_EVERY_S = 2.0  # at most one manifest write per this many seconds (and at the end)
 
@@ -71,54 +71,6 @@ class IndexReport:
         for source, why in self.skipped:
             line += f"\nskipped {source}: {why}"
         return line
-
-
-def read_state(index_dir: Path) -> dict[str, Any] | None:
-    """The small JSON record written after each successful run, or ``None``.
-
-    A missing, unreadable or corrupted file (not JSON, not an object, a generation that is
-    not a number) counts as missing: the next indexing run checks every article and
-    rewrites it.
-    """
-    try:
-        state = json.loads((index_dir / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(state, dict):
-        return None
-    generation = state.get("generation", 0)
-    if not isinstance(generation, int) or isinstance(generation, bool) or generation < 0:
-        return None
-    return state
-
-
-def _write_state(index_dir: Path, state: dict[str, Any]) -> None:
-    tmp = index_dir / f".{STATE_FILE}.tmp"
-    tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
-    os.replace(tmp, index_dir / STATE_FILE)
-
-
-def content_tag(state: dict[str, Any]) -> str:
-    """Names the index content of ``state``: the BM25 index saved for it carries this tag."""
-    return f"{state.get('embedding_model')}@{state.get('content_generation', 0)}"
-
-
-@contextmanager
-def index_lock(index_dir: Path) -> Iterator[None]:
-    """Exclusive, non-blocking lock on the index folder for the length of a write."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexLockedError(
-                f"another process is indexing {index_dir}; wait for it to finish and run "
-                "the command again."
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _stored_articles(collection: Any) -> dict[str, dict[str, Any]]:
@@ -162,6 +114,10 @@ class Indexer:
         self._clean_first = False
         self._manifest = Manifest(Path(os.devnull))
         self._batch = _Batch()
+        self._tokens: TokenStore | None = None  # rows kept in step with Chroma, if trusted
+        self._sparse_dir = Path(os.devnull)
+        self._wrote = False
+        self._count_at_start = 0
 
     def run(self, rebuild: bool = False, progress: bool | None = None) -> IndexReport:
         """Bring the index up to date with the seeds folder and report what changed."""
@@ -196,6 +152,8 @@ class Indexer:
             stored = None if trusted or count == 0 else _stored_articles(collection)
             known = set(manifest.entries) if stored is None else set(stored)
             self._manifest, self._batch = manifest, _Batch()
+            self._sparse_dir, self._wrote = bm25_dir(settings.index_dir, name), False
+            self._tokens, self._count_at_start = None, count
             seen: set[str] = set()
             counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0, "embedded": 0}
             skipped: list[tuple[str, str]] = list(left_out)
@@ -238,30 +196,45 @@ class Indexer:
                 size, mtime = (stat.st_size, stat.st_mtime_ns) if stat else (-1, -1)
                 old = stored.get(source) if stored is not None else None
                 if prev is not None and prev.sha256 == article.sha256:
-                    manifest.entries[source] = replace(prev, size=size, mtime_ns=mtime)
+                    manifest.entries[source] = replace(
+                        prev,
+                        size=size,
+                        mtime_ns=mtime,
+                        title=article.title,
+                        date=article_date(article.raw),
+                    )
                     counts["unchanged"] += 1
                     continue
                 passages = chunk_article(article)
+                date = article_date(article.raw)
                 if (
                     old is not None
                     and old["hashes"] == {article.sha256}
                     and sorted(old["ids"]) == sorted(p.id for p in passages)
                 ):  # all of it is stored: a run killed mid-write can leave only a part
-                    entry = FileEntry(size, mtime, article.sha256, len(old["ids"]))
+                    entry = FileEntry(
+                        size, mtime, article.sha256, len(old["ids"]), article.title, date
+                    )
                     manifest.entries[source] = entry
                     counts["unchanged"] += 1
                     continue
                 nodes = [passage_to_node(p, article.sha256) for p in passages]
-                _add_date(nodes, article_date(article.raw))
+                _add_date(nodes, date)
                 counts["updated" if source in known else "added"] += 1
                 counts["embedded"] += len(nodes)
                 self._batch.nodes.extend(nodes)
-                self._batch.entries[source] = FileEntry(size, mtime, article.sha256, len(nodes))
+                self._batch.entries[source] = FileEntry(
+                    size, mtime, article.sha256, len(nodes), article.title, date
+                )
                 if len(self._batch.nodes) >= BATCH_PASSAGES:
                     self._flush()
                     bar.set_postfix(embedded=counts["embedded"], refresh=False)
             self._flush()
             gone = sorted(known - seen)
+            if gone:
+                self._start_writing()
+                if self._tokens is not None:
+                    self._tokens.drop_sources(gone)
             for i in range(0, len(gone), 500):
                 collection.delete(where={"source": {"$in": gone[i : i + 500]}})
             for source in gone:
@@ -290,20 +263,50 @@ class Indexer:
             vectors = self.embed_model.get_text_embedding_batch(texts)
             for node, vector in zip(batch.nodes, vectors, strict=True):
                 node.embedding = vector
+        self._start_writing()
         if self._clean_first:
             self._collection.delete(where={"source": {"$in": sorted(batch.entries)}})
         if batch.nodes:
             self._store.add(batch.nodes)
+        if self._tokens is not None:
+            self._tokens.drop_sources(batch.entries)
+            self._tokens.add(
+                [
+                    (n.node_id, n.metadata["source"], n.metadata["title"], n.get_content())
+                    for n in batch.nodes
+                ]
+            )
         self._manifest.entries.update(batch.entries)
         self._manifest.save_every(MANIFEST_EVERY_S)
         self._batch = _Batch()
+
+    def _saved_tokens(self, count: int) -> TokenStore | None:
+        """The token store saved for the current content, or an empty one for an empty
+        collection; ``None`` when it cannot be trusted (BM25 is then built from Chroma)."""
+        if count == 0:
+            return TokenStore()
+        state = read_state(self.settings.index_dir)
+        if state is None or saved_tag(self._sparse_dir) != (content_tag(state), count):
+            return None
+        tokens = TokenStore.load(self._sparse_dir)
+        return tokens if tokens is not None and len(tokens) == count else None
+
+    def _start_writing(self) -> None:
+        """Before the first change to Chroma: load the token store that goes with the saved
+        BM25 index, then mark that index as behind Chroma until ``_finish`` replaces it."""
+        if not self._wrote:
+            self._tokens = self._saved_tokens(self._count_at_start)
+            mark_dirty(self._sparse_dir)
+            self._wrote = True
 
     def _finish(self, changed: bool, collection: Any, name: str) -> dict[str, Any]:
         """Rebuild BM25 when the content changed (or its saved copy is stale); write state."""
         index_dir = self.settings.index_dir
         previous = read_state(index_dir) or {}
         generation = int(previous.get("generation", 0)) + 1
-        fresh = "content_generation" in previous and not changed
+        # A BM25 index marked dirty by an interrupted run means Chroma changed since then.
+        behind = saved_tag(self._sparse_dir) is None
+        fresh = "content_generation" in previous and not changed and not behind
         state = {
             "embedding": self.settings.embedding,
             "embedding_model": self.embed_model.model_name,
@@ -314,8 +317,12 @@ class Indexer:
             "content_generation": previous["content_generation"] if fresh else generation,
             "updated_at": time.time(),
         }
-        sparse = bm25_dir(index_dir, name)
-        if saved_tag(sparse) != (content_tag(state), state["passages"]):
-            SparseIndex.build(collection, content_tag(state)).save(sparse)
-        _write_state(index_dir, state)
+        tag = content_tag(state)
+        if saved_tag(self._sparse_dir) != (tag, state["passages"]):
+            tokens = self._tokens
+            if tokens is not None and len(tokens) == state["passages"]:
+                SparseIndex.from_tokens(tokens, tag).save(self._sparse_dir)
+            else:
+                SparseIndex.build(collection, tag).save(self._sparse_dir)
+        write_state(index_dir, state)
         return state

@@ -2,11 +2,13 @@
 
 ``bm25s`` holds the scores as sparse numpy arrays; they are saved in ``index_dir/bm25/``
 with the passage ids, each passage's source (for filters) and a *tag* naming the index
-content they were built from. The indexer rebuilds them after a run that changed something;
-the retriever loads them (memory-mapped) and falls back to an in-memory build from Chroma
-when the tag or the passage count does not match, so BM25 never disagrees with Chroma.
-Only ids, scores and term document frequencies (for evidence selection) live here: passage
-texts are fetched from Chroma for the hits.
+content they were built from. The indexer rebuilds them after a run that changed something,
+from the token store (``tokens.py``) saved in the same folder, so only new passages are
+tokenized; the retriever loads them (memory-mapped) and falls back to an in-memory build
+from Chroma when the tag or the passage count does not match, or when a ``DIRTY`` marker
+says an indexing run started writing after they were saved (and did not finish), so BM25
+never disagrees with Chroma. Only ids, scores and term document frequencies (for evidence
+selection) are loaded for queries: passage texts are fetched from Chroma for the hits.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from typing import Any
 
 import numpy as np
 
+from assistant.tokens import TokenStore, tokenize
+
 BM25_DIR = "bm25"
 META_FILE = "meta.json"
 IDS_FILE = "ids.json"
 TERMS_FILE = "terms.json"
 PAGE = 5000
+DIRTY_FILE = "DIRTY"
 
 
 def bm25_dir(index_dir: Path, collection: str) -> Path:
@@ -34,7 +39,10 @@ def bm25_dir(index_dir: Path, collection: str) -> Path:
 
 
 def saved_tag(directory: Path) -> tuple[str, int] | None:
-    """``(tag, passage count)`` of the saved index, or ``None`` when there is none."""
+    """``(tag, passage count)`` of the saved index; ``None`` when there is none or an
+    indexing run has written to Chroma since it was saved (``mark_dirty``)."""
+    if (directory / DIRTY_FILE).exists():
+        return None
     try:
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         return str(meta["tag"]), int(meta["count"])
@@ -42,20 +50,11 @@ def saved_tag(directory: Path) -> tuple[str, int] | None:
         return None
 
 
-def _stemmer() -> Any:
-    import Stemmer  # PyStemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """The same tokens as LlamaIndex's ``BM25Retriever``: English stopwords out, stemmed."""
-    import bm25s
-
-    tokens = bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
-    )
-    return [list(t) for t in tokens]
+def mark_dirty(directory: Path) -> None:
+    """Say that Chroma is about to change under the saved index (before the first write of
+    an indexing run); ``save`` of the run's new index removes the mark with the old folder."""
+    if directory.is_dir():
+        (directory / DIRTY_FILE).write_text("an indexing run is writing\n", encoding="utf-8")
 
 
 def iter_stored(collection: Any, page: int = PAGE) -> Iterator[tuple[str, str, str, str]]:
@@ -84,6 +83,7 @@ class SparseIndex:
         self.ids = ids
         self.tag = tag
         self.df = df  # evidence-selection document frequencies (``text.document_terms``)
+        self.tokens: TokenStore | None = None  # the rows it was built from, saved with it
         names = sorted(set(sources))
         self._source_index = {name: i for i, name in enumerate(names)}
         self._doc_source = np.fromiter(
@@ -96,23 +96,22 @@ class SparseIndex:
     @classmethod
     def build(cls, collection: Any, tag: str = "") -> SparseIndex:
         """Index every passage stored in ``collection`` (title and text, as embedded)."""
+        return cls.from_tokens(TokenStore.from_passages(iter_stored(collection)), tag)
+
+    @classmethod
+    def from_tokens(cls, tokens: TokenStore, tag: str = "") -> SparseIndex:
+        """BM25 over the passages of a token store (nothing is tokenized again)."""
         import bm25s
 
-        from assistant.text import document_terms
-
-        ids: list[str] = []
-        sources: list[str] = []
-        texts: list[str] = []
-        df: Counter[str] = Counter()
-        for pid, source, title, text in iter_stored(collection):
-            ids.append(pid)
-            sources.append(source)
-            texts.append(f"{title}\n\n{text}")
-            df.update(document_terms(title, text))
+        corpus, vocab = tokens.bm25_corpus()
         bm25 = bm25s.BM25()
-        if texts:
-            bm25.index(tokenize(texts), show_progress=False)
-        return cls(bm25, ids, sources, tag, df)
+        if corpus:
+            bm25.index((corpus, vocab), show_progress=False)
+        index = cls(
+            bm25, tokens.passage_ids(), tokens.live_sources(), tag, tokens.document_frequencies()
+        )
+        index.tokens = tokens
+        return index
 
     def save(self, directory: Path) -> None:
         """Write to a fresh folder, then swap it in, so readers never see half an index."""
@@ -126,6 +125,8 @@ class SparseIndex:
         for name, i in self._source_index.items():
             sources[i] = name
         np.save(tmp / "doc_source.npy", self._doc_source)
+        if self.tokens is not None:
+            self.tokens.save(tmp)
         (tmp / TERMS_FILE).write_text(json.dumps(self.df), encoding="utf-8")
         (tmp / IDS_FILE).write_text(json.dumps({"ids": self.ids, "sources": sources}), "utf-8")
         meta = {"tag": self.tag, "count": len(self.ids)}
@@ -152,6 +153,7 @@ class SparseIndex:
             return None
         index = cls.__new__(cls)
         index.bm25, index.ids, index.tag, index.df = bm25, list(meta["ids"]), tag, df
+        index.tokens = None
         index._source_index = {name: i for i, name in enumerate(meta["sources"])}
         index._doc_source = doc_source
         return index

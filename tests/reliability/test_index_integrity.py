@@ -15,7 +15,8 @@ from assistant.contract import check_answer
 from assistant.embeddings import make_embedding
 from assistant.engine import Assistant
 from assistant.errors import IndexStateError
-from assistant.indexer import STATE_FILE, Indexer, read_state
+from assistant.index_state import STATE_FILE, read_state
+from assistant.indexer import Indexer
 from assistant.store import collection_name, get_collection, make_client
 from tests.reliability.helpers import (
     CLI,
