@@ -14,13 +14,13 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from assistant.errors import AssistantError
-from assistant.types import Answer, Citation
+from assistant.types import Answer, ArticleInfo, Citation
 
 if TYPE_CHECKING:
     from assistant.config import Settings
     from assistant.engine import Assistant
 
-__all__ = ["Answer", "Assistant", "AssistantError", "Citation", "Settings"]
+__all__ = ["Answer", "ArticleInfo", "Assistant", "AssistantError", "Citation", "Settings"]
 
 
 def __getattr__(name: str) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 from assistant.backends.base import REFUSAL, Backend
 from assistant.backends.extractive import ExtractiveBackend
 from assistant.backends.factory import BackendChoice, choose_backend
+from assistant.catalog import indexed_articles
 from assistant.citations import Verified, resolve, verify
 from assistant.condense import standalone_question
 from assistant.config import Settings, load_settings
@@ -23,11 +24,12 @@ from assistant.corpus import LazyCorpusStats
 from assistant.embeddings import make_embedding
 from assistant.errors import BackendError, IndexMissingError, SeedsError
 from assistant.evidence import EvidenceSelector, Selection
-from assistant.indexer import Indexer, IndexReport, content_tag, read_state
+from assistant.index_state import content_tag, read_state
+from assistant.indexer import Indexer, IndexReport
 from assistant.questions import clean_question, off_task_reason
 from assistant.retrieve import HybridRetriever
 from assistant.store import get_collection, make_client
-from assistant.types import Answer, Passage
+from assistant.types import Answer, ArticleInfo, Passage
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,14 @@ class Assistant:
                 self.embed_model.get_query_embedding("warm up")
             return self._searcher
 
+    def articles(self) -> list[ArticleInfo]:
+        """Every indexed article (source, title, passage count, date), by source; cheap on
+        big archives (read from the indexer's manifest, no passage texts)."""
+        return indexed_articles(self.settings, self._ensure_searcher().retriever.collection)
+
     def passages(self) -> list[Passage]:
-        """Every indexed passage, in source then position order."""
+        """Every indexed passage, in source then position order (reads every passage: for
+        small indexes and tests; use ``articles`` to list a big archive)."""
         found = self._ensure_searcher().retriever.iter_passages()
         return sorted(found, key=lambda p: (p.source, p.start))
 

@@ -36,6 +36,16 @@ class Article:
 
 
 @dataclass(frozen=True)
+class ArticleInfo:
+    """One indexed article as listed to a user: where it is, what it is called, its size."""
+
+    source: str
+    title: str
+    passages: int
+    date: str | None = None  # ``YYYY-MM-DD`` when the article states one
+
+
+@dataclass(frozen=True)
 class Sentence:
     """One sentence of a passage, with its span into the raw article text."""
 

@@ -177,14 +177,23 @@ def sidebar(assistant: Assistant, settings: Settings, base: Settings) -> None:
         ok, text = st.session_state.upload_result
         (st.success if ok else st.error)(h.escape_markdown(text))
     try:
-        articles = h.article_counts(assistant.passages())
+        articles = assistant.articles()
     except AssistantError as exc:
         st.warning(h.escape_markdown(str(exc)))
         articles = []
     with st.expander(f"Indexed articles ({len(articles)})", expanded=len(articles) <= 5):
-        for source, title, count in articles:
-            st.markdown(f"**{h.escape_markdown(title)}**  \n{h.escape_markdown(source)}")
-            st.caption(f"{count} passages")
+        query = ""
+        if len(articles) > h.ARTICLES_SHOWN:
+            query = st.text_input("Find an article", placeholder="words of a title or path")
+        shown, matching = h.filter_articles(articles, query)
+        for article in shown:
+            st.markdown(
+                f"**{h.escape_markdown(article.title)}**  \n{h.escape_markdown(article.source)}"
+            )
+            dated = f" · {article.date}" if article.date else ""
+            st.caption(f"{article.passages} passages{dated}")
+        if matching > len(shown):
+            st.caption(f"showing {len(shown)} of {matching}; type in the box to narrow down")
 
     if messages:
         st.subheader("Export")

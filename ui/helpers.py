@@ -18,15 +18,16 @@ import string
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.types import Answer, Passage
+from assistant.types import Answer, ArticleInfo
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_UPLOAD_BYTES = 2_000_000
+ARTICLES_SHOWN = 50  # sidebar rows; the filter box finds the rest
 HIGHLIGHT = "orange-background"
 
 _PUNCTUATION = frozenset(string.punctuation)
@@ -130,13 +131,14 @@ def read_article_text(seeds_dir: Path, source: str) -> str:
         return handle.read()
 
 
-def article_counts(passages: Iterable[Passage]) -> list[tuple[str, str, int]]:
-    """``(source, title, passage count)`` for each indexed article, by source."""
-    counts: dict[str, list[Any]] = {}
-    for p in passages:
-        entry = counts.setdefault(p.source, [p.title, 0])
-        entry[1] += 1
-    return [(source, title, n) for source, (title, n) in sorted(counts.items())]
+def filter_articles(
+    articles: Sequence[ArticleInfo], query: str, limit: int = ARTICLES_SHOWN
+) -> tuple[list[ArticleInfo], int]:
+    """The first ``limit`` articles whose title or source contains every word of ``query``
+    (any case), and how many match in all; a big archive is never rendered whole."""
+    words = query.lower().split()
+    found = [a for a in articles if all(w in f"{a.title} {a.source}".lower() for w in words)]
+    return found[:limit], len(found)
 
 
 # --- uploads -------------------------------------------------------------------------------

@@ -122,3 +122,17 @@ def test_upload_then_ask_about_it_and_reject_binary(app_env: dict[str, Path]) ->
     assert sorted(p.name for p in app_env["seeds"].iterdir()) == sorted(
         [p.name for p in Path(APP).parents[1].joinpath("seeds").iterdir()] + ["Lumora_quake.txt"]
     )
+
+
+def test_big_archive_sidebar_lists_a_page_and_finds_an_article(app_env: dict[str, Path]) -> None:
+    for i in range(60):
+        note = f"Harbour note {i}\n\nThe harbour office published note number {i}.\n"
+        (app_env["seeds"] / "notes" / f"n{i:02d}.txt").parent.mkdir(exist_ok=True)
+        (app_env["seeds"] / "notes" / f"n{i:02d}.txt").write_text(note, encoding="utf-8")
+    at = start()
+    captions = [c.value for c in at.sidebar.caption]
+    assert "showing 50 of 63; type in the box to narrow down" in captions
+    at.sidebar.text_input[0].set_value("nato russia").run()
+    sidebar = "\n".join(m.value for m in at.sidebar.markdown).replace("\\", "")
+    assert "NATO To Meet With Russia" in sidebar and "Harbour note" not in sidebar
+    assert not any(c.startswith("showing") for c in (c.value for c in at.sidebar.caption))

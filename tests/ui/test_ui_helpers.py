@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.types import Answer, Citation, Passage
+from assistant.types import Answer, ArticleInfo, Citation
 from ui import helpers as h
 
 RAW = "Title\n\n  # Not a heading\nThe meeting [1] is on *July 13* <b>x</b> :red[y] $z$.\nEnd\n"
@@ -191,11 +191,16 @@ def test_settings_key_differs_by_value_and_hides_secrets(tmp_path: Path) -> None
     assert "sk-secret" not in h.settings_key(a)
 
 
-def test_article_counts() -> None:
-    def p(source: str, n: int) -> Passage:
-        return Passage(f"{source}#{n}", source, source.upper(), 0, 1, "x", ())
-
-    assert h.article_counts([p("b", 1), p("a", 1), p("b", 2)]) == [("a", "A", 1), ("b", "B", 2)]
+def test_filter_articles_matches_all_words_and_caps_the_list() -> None:
+    articles = [
+        ArticleInfo(f"2024/{i:03d}.txt", f"Council budget {i}", 3) for i in range(120)
+    ] + [ArticleInfo("2016/nato.txt", "NATO-Russia Council to meet", 4, "2016-07-08")]
+    shown, matching = h.filter_articles(articles, "")
+    assert (len(shown), matching) == (h.ARTICLES_SHOWN, 121)
+    shown, matching = h.filter_articles(articles, "nato COUNCIL")
+    assert ([a.source for a in shown], matching) == (["2016/nato.txt"], 1)
+    shown, matching = h.filter_articles(articles, "budget 11")  # 11, 110..119
+    assert matching == 11 and all("11" in a.title for a in shown)
 
 
 def test_context_window_takes_neighbouring_paragraphs() -> None:
