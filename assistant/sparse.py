@@ -73,6 +73,43 @@ def iter_stored(collection: Any, page: int = PAGE) -> Iterator[tuple[str, str, s
         offset += page
 
 
+def bm25_from_rows(rows: Sequence[np.ndarray], vocab: dict[str, int]) -> Any:
+    """A ``bm25s.BM25`` (its defaults: Lucene BM25, k1 1.5, b 0.75) over documents given as
+    token-id arrays: the scores ``BM25.index`` would compute, in numpy instead of a Python
+    loop per document, so rebuilding after a small change stays cheap on big archives."""
+    import bm25s
+
+    bm25 = bm25s.BM25()
+    if bm25.method != "lucene":  # pragma: no cover - a bm25s default changed
+        raise RuntimeError(f"expected bm25s's Lucene scoring, got {bm25.method!r}")
+    n_docs, n_vocab = len(rows), len(vocab)
+    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=n_docs)
+    if not n_docs or not lengths.sum():
+        bm25.index([["empty"]], show_progress=False)  # an index no query matches
+        bm25.scores["data"][:] = 0
+        return bm25
+    tokens = np.concatenate(rows).astype(np.int64)
+    docs = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+    pairs, tf = np.unique(tokens * n_docs + docs, return_counts=True)  # by token, then doc
+    token_of, doc_of = np.divmod(pairs, n_docs)
+    df = np.bincount(token_of, minlength=n_vocab)
+    idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+    norm = bm25.k1 * ((1 - bm25.b) + bm25.b * lengths[doc_of] / lengths.mean())
+    data = idf[token_of] * (tf / (norm + tf))
+    indptr = np.zeros(n_vocab + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    bm25.scores = {
+        "data": data.astype(bm25.dtype),
+        "indices": doc_of.astype(bm25.int_dtype),
+        "indptr": indptr,
+        "num_docs": n_docs,
+    }
+    bm25.vocab_dict = {**vocab, "": n_vocab} if "" not in vocab else dict(vocab)
+    bm25.unique_token_ids_set = set(bm25.vocab_dict.values())
+    bm25.nonoccurrence_array = None  # only BM25L / BM25+ use one
+    return bm25
+
+
 class SparseIndex:
     """BM25 scores over all passages, with each passage's id and source."""
 
@@ -101,14 +138,12 @@ class SparseIndex:
     @classmethod
     def from_tokens(cls, tokens: TokenStore, tag: str = "") -> SparseIndex:
         """BM25 over the passages of a token store (nothing is tokenized again)."""
-        import bm25s
-
-        corpus, vocab = tokens.bm25_corpus()
-        bm25 = bm25s.BM25()
-        if corpus:
-            bm25.index((corpus, vocab), show_progress=False)
         index = cls(
-            bm25, tokens.passage_ids(), tokens.live_sources(), tag, tokens.document_frequencies()
+            bm25_from_rows(*tokens.bm25_rows()),
+            tokens.passage_ids(),
+            tokens.live_sources(),
+            tag,
+            tokens.document_frequencies(),
         )
         index.tokens = tokens
         return index

@@ -139,10 +139,10 @@ class TokenStore:
     def live_sources(self) -> list[str]:
         return [s for pid, s in zip(self.ids, self.sources, strict=True) if pid is not None]
 
-    def bm25_corpus(self) -> tuple[list[list[int]], dict[str, int]]:
-        """Token ids per live row and the vocabulary, as ``bm25s.BM25.index`` takes them."""
+    def bm25_rows(self) -> tuple[list[np.ndarray], dict[str, int]]:
+        """BM25 token ids per live row, and the vocabulary (word -> id)."""
         self.compact()
-        return [row.tolist() for row in self.tokens], dict(self.token_vocab.index)
+        return self.tokens, dict(self.token_vocab.index)
 
     def document_frequencies(self) -> Counter[str]:
         """How many live passages contain each evidence term (``text.document_terms``)."""

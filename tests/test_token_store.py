@@ -116,8 +116,8 @@ def test_token_store_round_trip_drop_and_renumber(tmp_path: Path) -> None:
     store.save(folder)
     again = TokenStore.load(folder)
     assert again is not None and again.passage_ids() == ["a#0", "a#1", "c#0"]
-    corpus, vocab = again.bm25_corpus()
-    assert len(corpus) == 3
+    rows, vocab = again.bm25_rows()
+    assert len(rows) == 3
     assert "zeppelin" not in vocab and "zeppelin" not in again.document_frequencies()
     assert again.document_frequencies()["ferri"] == 2
     assert sorted(vocab.values()) == list(range(len(vocab))), "ids renumbered densely"
