@@ -137,3 +137,25 @@ def test_articles_are_listed_from_the_manifest_or_the_metadata(tmp_path: Path) -
     assert len(listed) == 4
     manifest_path(index, NAME).unlink()  # e.g. a Chroma server indexed from another machine
     assert assistant.articles() == listed
+
+
+def test_numpy_bm25_scores_equal_bm25s_own_index() -> None:
+    import bm25s
+
+    from assistant.sparse import bm25_from_rows
+    from assistant.tokens import bm25_document, tokenize
+
+    passages = [
+        (f"a{i}#{j}", f"a{i}.txt", f"Report {i} on {topic}", _article(i, topic).split("\n\n")[j])
+        for i, topic in enumerate(["harbour", "ferry", "zeppelin", "harbour", "budget"] * 8)
+        for j in range(4)
+    ]
+    store = TokenStore.from_passages(passages)
+    ours = bm25_from_rows(*store.bm25_rows())
+    theirs = bm25s.BM25()
+    theirs.index(tokenize([bm25_document(t, x) for _, _, t, x in passages]), show_progress=False)
+    for query in [*QUERIES, "report 3 ferry ferry", "nothing-known"]:
+        tokens = tokenize([query])[0]
+        a = ours.get_scores_from_ids(ours.get_tokens_ids(tokens))
+        b = theirs.get_scores(tokens)
+        assert np.allclose(a, b, rtol=1e-5), query
