@@ -9,8 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 from assistant.backends.base import REFUSAL, Backend
@@ -20,25 +19,14 @@ from assistant.catalog import indexed_articles
 from assistant.citations import Verified, resolve, verify
 from assistant.condense import standalone_question
 from assistant.config import Settings, load_settings
-from assistant.corpus import LazyCorpusStats
 from assistant.embeddings import make_embedding
-from assistant.errors import BackendError, IndexMissingError, SeedsError
-from assistant.evidence import EvidenceSelector, Selection
-from assistant.index_state import content_tag, read_state
+from assistant.errors import BackendError, IndexMissingError
+from assistant.evidence import Selection
+from assistant.index_state import read_state
 from assistant.indexer import Indexer, IndexReport
 from assistant.questions import clean_question, off_task_reason
-from assistant.retrieve import HybridRetriever
-from assistant.store import get_collection, make_client
+from assistant.searcher import Searcher, open_searcher, source_filter
 from assistant.types import Answer, ArticleInfo, Passage
-
-
-@dataclass(frozen=True)
-class _Searcher:
-    """Retriever and evidence selector for one generation of the index."""
-
-    generation: int
-    retriever: HybridRetriever
-    selector: EvidenceSelector
 
 
 class Assistant:
@@ -62,7 +50,7 @@ class Assistant:
         self.embed_model = make_embedding(self.settings.embedding)
         self._backend_arg = backend
         self._choice: BackendChoice | None = None
-        self._searcher: _Searcher | None = None
+        self._searcher: Searcher | None = None
         self._lock = threading.RLock()
         self._checked_fresh = False
 
@@ -90,7 +78,7 @@ class Assistant:
             self._checked_fresh = True
             return report
 
-    def _ensure_searcher(self) -> _Searcher:
+    def _ensure_searcher(self) -> Searcher:
         with self._lock:
             state = read_state(self.settings.index_dir)
             if self.auto_index and (state is None or not self._checked_fresh):
@@ -102,34 +90,7 @@ class Assistant:
                 )
             generation = int(state.get("generation", 0))
             if self._searcher is None or self._searcher.generation != generation:
-                client = make_client(self.settings)
-                collection = get_collection(
-                    client, self.settings.embedding, self.embed_model.model_name, create=False
-                )
-                if collection is None:
-                    raise IndexMissingError(
-                        f"the index in {self.settings.index_dir} has no passages for embedding "
-                        f"{self.settings.embedding!r}; run `assistant index`."
-                    )
-                retriever = HybridRetriever.for_index(
-                    collection,
-                    self.embed_model,
-                    self.settings.top_k,
-                    self.settings.index_dir,
-                    content_tag(state),
-                )
-                if len(retriever) == 0:
-                    raise SeedsError(
-                        f"no articles in {self.settings.seeds_dir}/ are indexed; add .txt or .md "
-                        "files (UTF-8 text) and run `assistant index`."
-                    )
-                # Term statistics saved with BM25; neighbours fetched per query by id.
-                stats = LazyCorpusStats(retriever.sparse.df, len(retriever), retriever.fetch)
-                retriever.on_hits = stats.include
-                selector = EvidenceSelector(stats, self.embed_model)
-                self._searcher = _Searcher(generation, retriever, selector)
-                # load the embedding model now rather than in the middle of the first answer
-                self.embed_model.get_query_embedding("warm up")
+                self._searcher = open_searcher(self.settings, self.embed_model, state)
             return self._searcher
 
     def articles(self) -> list[ArticleInfo]:
@@ -153,7 +114,7 @@ class Assistant:
         started = time.perf_counter()
         if off_task_reason(question):  # override the rules, leak the prompt, write a poem
             return Selection((), 0.0, False), (time.perf_counter() - started) * 1000
-        only = _sources(sources, self.settings.seeds_dir)
+        only = source_filter(sources, self.settings.seeds_dir)
         hits = searcher.retriever.retrieve(question, sources=only)
         selection = searcher.selector.select(
             question, hits, self.settings.max_evidence, self.settings.min_support
@@ -293,22 +254,6 @@ def _dropped_notice(dropped: Sequence[str]) -> str:
     count = len(dropped)
     plural = "s" * (count != 1)
     return f"removed {count} sentence{plural} of the model's answer with no supported citation"
-
-
-def _sources(sources: Sequence[str] | None, seeds_dir: Path) -> list[str] | None:
-    """A source filter as stored sources: ``None`` means all; a path to a file inside the
-    seeds folder (``seeds/2024/a.txt``) becomes relative to it (``2024/a.txt``)."""
-    if sources is None:
-        return None
-    root = seeds_dir.resolve()
-    found = []
-    for item in sources:
-        path = Path(item)
-        if path.is_file() and path.resolve().is_relative_to(root):
-            found.append(path.resolve().relative_to(root).as_posix())
-        else:
-            found.append(str(item).replace("\\", "/").removeprefix("./"))
-    return found
 
 
 def _ms_since(started: float) -> float:
