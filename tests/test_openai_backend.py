@@ -18,6 +18,7 @@ from assistant.backends.openai_backend import (
     answer_messages,
     from_settings,
 )
+from assistant.backends.uncited import ALIGNED_NOTICE, UNMATCHED_NOTICE
 from assistant.cli import main
 from assistant.config import load_settings
 from assistant.engine import Assistant
@@ -120,6 +121,9 @@ def test_settings_build_the_backend(server: ScriptedServer) -> None:
     only_url = from_settings(load_settings(OPENAI_BASE_URL=server.url, model="m"))
     assert only_url.name == "openai:m" and only_url.client.api_key == PLACEHOLDER_KEY
     assert only_url.client.max_retries == 2 and only_url.base_url == server.url
+    assert only_url.align_uncited
+    off = from_settings(load_settings(OPENAI_BASE_URL=server.url, align_uncited="false"))
+    assert not off.align_uncited
     with pytest.raises(BackendUnavailableError, match="OPENAI_BASE_URL"):
         from_settings(load_settings())
 
@@ -198,16 +202,20 @@ def test_cited_answer_is_verified_and_renumbered(
     check_answer(answer, assistant.ask(QUESTION))
 
 
+# "no-marker" used to be "The council meets on July 13." and a refusal; an answer without any
+# marker is now cited by alignment (see the tests below), so only an uncited answer that no
+# evidence supports must still come back refused.
 @pytest.mark.parametrize(
     "reply",
     [
         "July 13 [9].",
-        "The council meets on July 13.",
+        "Roses are red and violets are blue.",
         REFUSAL,
         f"{REFUSAL} [1]",
         "Roses are red [1].",
+        "The council meets on July 13. The articles do not contain the answer to this question.",
     ],
-    ids=["bad-marker", "no-marker", "refusal", "refusal-cited", "poem"],
+    ids=["bad-marker", "no-marker", "refusal", "refusal-cited", "poem", "fact-then-refusal"],
 )
 def test_ungrounded_answers_are_refusals(
     server: ScriptedServer, llm: Assistant, assistant: Assistant, reply: str
@@ -216,6 +224,83 @@ def test_ungrounded_answers_are_refusals(
     answer = llm.ask(QUESTION)
     assert answer.refused and answer.citations == () and answer.text == REFUSAL
     check_answer(answer, assistant.ask(QUESTION))
+
+
+def test_uncited_answer_is_cited_by_alignment(
+    server: ScriptedServer, llm: Assistant, assistant: Assistant
+) -> None:
+    evidence = {e.n: e.sentence.text for e in llm.select(QUESTION)[0].evidence}
+    reply = "The council meets on July 13. It will be held at ambassadorial level."
+    server.script(Reply(reply, chunk_chars=3, chunk_delay=0.03))
+    arrivals = [(time.perf_counter(), item) for item in llm.stream(QUESTION)]
+    answer = arrivals[-1][1]
+    assert isinstance(answer, Answer) and not answer.refused
+    assert (
+        answer.text
+        == "The council meets on July 13 [1]. It will be held at ambassadorial level [2]."
+    )
+    assert [c.quote for c in answer.citations] == [evidence[1], evidence[2]]
+    assert ALIGNED_NOTICE in answer.notices and not any("removed" in n for n in answer.notices)
+    check_answer(answer, assistant.ask(QUESTION))
+    # the first sentence streamed as it was written; the rest waited for the end of the reply
+    deltas = [(t, d) for t, d in arrivals if isinstance(d, str)]
+    assert "".join(d for _, d in deltas) == answer.text
+    assert deltas[-1][0] - deltas[0][0] > 0.3 and len(deltas) > 5
+    assert "".join(d for _, d in deltas[:-1]).startswith("The council meets on July")
+
+
+def test_uncited_claim_off_the_evidence_is_dropped(server: ScriptedServer, llm: Assistant) -> None:
+    server.script("The council meets on July 13. It was founded by Napoleon in 1850.")
+    answer = llm.ask(QUESTION)
+    assert not answer.refused and answer.text == "The council meets on July 13 [1]."
+    assert ALIGNED_NOTICE in answer.notices
+    assert "removed 1 sentence of the model's answer with no supported citation" in answer.notices
+    server.script("Roses are red. Violets are blue.")
+    refused = llm.ask(QUESTION)
+    assert refused.refused and refused.text == REFUSAL and UNMATCHED_NOTICE in refused.notices
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 100])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "It meets on July 13 [1][9]. NATO and Russia [2].",
+        "It meets on July 13. [1]",
+        "Some words first. It meets on July 13 [1].",  # a cited answer: the first is dropped
+        "It meets [1, 2] on July 13 [3",
+        REFUSAL,
+        "It meets on July 13. The articles do not contain the answer to this question.",
+        "",
+    ],
+)
+def test_answers_with_markers_pass_through_unchanged(
+    server: ScriptedServer, llm: Assistant, reply: str, chunk: int
+) -> None:
+    evidence = llm.select(QUESTION)[0].evidence
+    server.script(Reply(reply, chunk_chars=chunk), reply)
+    b = backend(server)
+    deltas = list(b.stream(QUESTION, evidence))
+    assert "".join(deltas) == reply and b.notices == ()
+    assert len(deltas) > 1 or len(reply) <= chunk  # still streamed
+    assert b.generate(QUESTION, evidence) == reply and b.notices == ()
+
+
+def test_mixed_answer_keeps_the_models_markers(server: ScriptedServer, llm: Assistant) -> None:
+    n = llm.select(QUESTION)[0].evidence[0].n
+    server.script(f"The council meets on July 13. It is on July 13 [{n}].")
+    answer = llm.ask(QUESTION)
+    assert answer.text == "It is on July 13 [1]." and ALIGNED_NOTICE not in answer.notices
+    assert any("removed 1 sentence" in notice for notice in answer.notices)
+
+
+def test_alignment_can_be_turned_off(server: ScriptedServer, llm: Assistant) -> None:
+    evidence = llm.select(QUESTION)[0].evidence
+    server.script("The council meets on July 13.", "The council meets on July 13.")
+    on, off = backend(server), backend(server, align_uncited=False)
+    assert on.generate(QUESTION, evidence) == "The council meets on July 13 [1]."
+    assert on.notices == (ALIGNED_NOTICE,)
+    assert "".join(off.stream(QUESTION, evidence)) == "The council meets on July 13."
+    assert off.notices == ()
 
 
 def test_injection_in_the_question_is_sent_as_data(server: ScriptedServer, llm: Assistant) -> None:

@@ -4,13 +4,15 @@ Works with OpenAI, vLLM, Ollama (``/v1``) and llama.cpp's server. The prompt liv
 ``assistant/prompts/answer.md``: a fixed instruction prefix (the system message, byte-identical
 in every request so llama.cpp can reuse its KV cache), then the numbered evidence and the
 question as delimited data. Every failure becomes a ``BackendError`` naming the fix; the API
-key never appears in a message.
+key never appears in a message. An answer in which the model wrote no ``[n]`` at all is cited
+by alignment (``uncited.UncitedAligner``), with a notice, unless ``align_uncited`` is off.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import cast
@@ -20,6 +22,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from assistant.backends.base import REFUSAL, Backend
+from assistant.backends.uncited import UncitedAligner
 from assistant.config import Settings
 from assistant.errors import (
     BackendAuthError,
@@ -92,6 +95,7 @@ class OpenAIBackend(Backend):
         max_tokens: int = 300,
         timeout: float = 60.0,
         max_retries: int = 2,
+        align_uncited: bool = True,
     ) -> None:
         self.model = model
         self.name = f"openai:{model}"
@@ -99,6 +103,8 @@ class OpenAIBackend(Backend):
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.timeout = timeout
+        self.align_uncited = align_uncited
+        self._local = threading.local()
         self._key = api_key or PLACEHOLDER_KEY
         self.client = openai.OpenAI(
             api_key=self._key,
@@ -108,11 +114,29 @@ class OpenAIBackend(Backend):
         )
 
     # --- answering ---------------------------------------------------------------------
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """Notes about the last answer written in this thread (e.g. citations by alignment)."""
+        found: tuple[str, ...] = getattr(self._local, "notices", ())
+        return found
+
     def generate(self, question: str, evidence: Sequence[Evidence]) -> str:
-        return self.complete(answer_messages(question, evidence))
+        messages = answer_messages(question, evidence)
+        return "".join(self._cited(evidence, [self.complete(messages)]))
 
     def stream(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str]:
-        yield from self.complete_stream(answer_messages(question, evidence))
+        messages = answer_messages(question, evidence)
+        yield from self._cited(evidence, self.complete_stream(messages))
+
+    def _cited(self, evidence: Sequence[Evidence], deltas: Iterable[str]) -> Iterator[str]:
+        """The model's text, cited by alignment if it wrote no marker (and that is enabled)."""
+        self._local.notices = ()
+        if not self.align_uncited:
+            yield from deltas
+            return
+        aligner = UncitedAligner(evidence)
+        yield from aligner.run(deltas)
+        self._local.notices = aligner.notices
 
     def condense(self, history: Sequence[Mapping[str, str]], question: str) -> str:
         """``question`` rewritten with ``history`` into one standalone question."""
@@ -262,4 +286,5 @@ def from_settings(settings: Settings) -> OpenAIBackend:
         max_tokens=settings.max_tokens,
         timeout=settings.timeout,
         max_retries=settings.max_retries,
+        align_uncited=settings.align_uncited,
     )

@@ -192,9 +192,9 @@ def test_settings_key_differs_by_value_and_hides_secrets(tmp_path: Path) -> None
 
 
 def test_filter_articles_matches_all_words_and_caps_the_list() -> None:
-    articles = [
-        ArticleInfo(f"2024/{i:03d}.txt", f"Council budget {i}", 3) for i in range(120)
-    ] + [ArticleInfo("2016/nato.txt", "NATO-Russia Council to meet", 4, "2016-07-08")]
+    articles = [ArticleInfo(f"2024/{i:03d}.txt", f"Council budget {i}", 3) for i in range(120)] + [
+        ArticleInfo("2016/nato.txt", "NATO-Russia Council to meet", 4, "2016-07-08")
+    ]
     shown, matching = h.filter_articles(articles, "")
     assert (len(shown), matching) == (h.ARTICLES_SHOWN, 121)
     shown, matching = h.filter_articles(articles, "nato COUNCIL")
