@@ -11,7 +11,7 @@ back and never shown, so one stray refusal cannot discard a supported answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from assistant.backends.base import REFUSAL
 from assistant.citations import MARKER
@@ -73,7 +73,28 @@ def refusal_state(text: str) -> str:
     return "no"
 
 
-class CitingStream:
+class StreamRewriter:
+    """A filter over streamed text: ``feed(delta)`` returns what can be shown now,
+    ``close()`` the rest once the stream has ended; ``run`` drives it over a stream."""
+
+    def feed(self, delta: str) -> str:
+        raise NotImplementedError
+
+    def close(self) -> str:
+        raise NotImplementedError
+
+    def run(self, deltas: Iterable[str]) -> Iterator[str]:
+        """The rewritten stream (empty pieces left out)."""
+        for delta in deltas:
+            text = self.feed(delta)
+            if text:
+                yield text
+        tail = self.close()
+        if tail:
+            yield tail
+
+
+class CitingStream(StreamRewriter):
     """Rewrites streamed model text so that each sentence ends with aligned ``[n]`` markers.
 
     ``feed(delta)`` returns the text that is safe to show now; ``close()`` the rest. Text is

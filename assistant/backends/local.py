@@ -148,13 +148,7 @@ class LocalBackend(Backend):
         self._local.notices = ()
         shown = list(evidence[: self.evidence_limit])
         citing = CitingStream(shown)
-        for delta in self._complete(local_messages(question, shown), self.max_tokens):
-            text = citing.feed(delta)
-            if text:
-                yield text
-        tail = citing.close()
-        if tail:
-            yield tail
+        yield from citing.run(self._complete(local_messages(question, shown), self.max_tokens))
         if citing.cited == 0:
             self._local.notices = (FALLBACK_NOTICE,)
             quotes = self.fallback.generate(question, evidence)

@@ -18,9 +18,9 @@ aligned text follows). A model that cites its first sentence, or refuses, stream
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 
-from assistant.backends.align import CitingStream
+from assistant.backends.align import CitingStream, StreamRewriter
 from assistant.citations import MARKER, is_refusal
 from assistant.types import Evidence
 
@@ -34,7 +34,7 @@ UNMATCHED_NOTICE = (
 )
 
 
-class UncitedAligner:
+class UncitedAligner(StreamRewriter):
     """``run(deltas)`` yields the model's text, with aligned markers only if it wrote none."""
 
     def __init__(self, evidence: Sequence[Evidence]) -> None:
@@ -43,15 +43,6 @@ class UncitedAligner:
         self.sent = ""  # everything passed on; always a prefix of the final text
         self.verbatim = False  # the model wrote a marker or the refusal: pass its text on
         self.notices: tuple[str, ...] = ()
-
-    def run(self, deltas: Iterable[str]) -> Iterator[str]:
-        for delta in deltas:
-            text = self.feed(delta)
-            if text:
-                yield text
-        tail = self.close()
-        if tail:
-            yield tail
 
     def feed(self, delta: str) -> str:
         """The text that can be passed on now."""
