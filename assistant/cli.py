@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="only search this article (path in the seeds folder); repeat for several",
     )
 
+    p = sub.add_parser("articles", help="list the indexed articles (title, passages, date)")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
     p = sub.add_parser("chat", help="chat in the terminal, with follow-up questions")
     _common(p)
     _backend_arg(p)
@@ -204,6 +208,21 @@ def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def cmd_articles(args: argparse.Namespace, out: IO[str]) -> int:
+    """The indexed articles by source (from the manifest: cheap on a big archive)."""
+    from dataclasses import asdict
+
+    for article in make_assistant(args).articles():
+        if args.json:
+            print(json.dumps(asdict(article), ensure_ascii=False), file=out)
+        else:
+            dated = f", {article.date}" if article.date else ""
+            print(
+                f"{article.source}\t{article.title} ({article.passages} passages{dated})", file=out
+            )
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace, out: IO[str]) -> int:
     """A terminal chat: one question a line, follow-ups understood; blank line or EOF exits."""
     assistant = make_assistant(args)
@@ -266,7 +285,13 @@ def cmd_eval(args: argparse.Namespace, out: IO[str]) -> int:
     return 1 if missed else 0
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval}
+COMMANDS = {
+    "index": cmd_index,
+    "ask": cmd_ask,
+    "articles": cmd_articles,
+    "chat": cmd_chat,
+    "eval": cmd_eval,
+}
 
 
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:

@@ -58,6 +58,12 @@ def test_index_then_ask_human_and_json(tmp_path: Path, shared_index: Path) -> No
     assert check_answer(data, SEEDS) == []
     assert "Deputy Foreign Minister" in data["answer"]
 
+    listed = run("articles", "--json", index=index)
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [r["source"] for r in rows] == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert sum(r["passages"] for r in rows) == 21 and all(r["title"] for r in rows)
+    assert "NATO To Meet With Russia" in run("articles", index=index).stdout
+
 
 def test_batch_keeps_order_and_ids(tmp_path: Path, shared_index: Path) -> None:
     batch = tmp_path / "in.jsonl"
