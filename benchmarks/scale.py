@@ -27,7 +27,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from _common import machine, table, write_json
+from _common import RESULTS, machine, table, write_json
 
 WORK = Path(os.environ.get("SCALE_WORK", "/tmp/scale-bench"))
 SEED = 20240708
@@ -207,21 +207,46 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         out[f"{name}_p50_ms"], out[f"{name}_p95_ms"] = pct(values, 0.5), pct(values, 0.95)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     out["index_mb"] = du_mb(index)
-    if not spec.get("url"):  # memory of a process that only answers (no indexing in it)
-        code = (
-            "import json, resource, sys; from pathlib import Path; "
-            "from assistant.engine import Assistant; "
-            "a = Assistant(seeds_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), "
-            "embedding=sys.argv[3], backend='extractive', auto_index=False); "
-            "[a.select(q) for q in json.loads(sys.argv[4])]; "
-            "print(round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))"
-        )
-        args = [str(seeds), str(index), spec["embedding"], json.dumps(qs[:30])]
-        done = subprocess.run(
-            [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
-        )
-        out["query_rss_mb"] = int(done.stdout.split()[-1])
+    if not spec.get("url"):
+        out["query_rss_mb"] = query_memory_mb(seeds, index, spec["embedding"], qs[:30])
     return out
+
+
+def query_memory_mb(seeds: Path, index: Path, embedding: str, qs: list[str]) -> int:
+    """Peak memory of a new process that opens the index and answers ``qs`` (no indexing).
+
+    Read from ``VmHWM``, which starts afresh at ``exec`` (``ru_maxrss`` would carry over
+    the parent's peak)."""
+    code = (
+        "import json, sys; from pathlib import Path; "
+        "from assistant.engine import Assistant; "
+        "a = Assistant(seeds_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), "
+        "embedding=sys.argv[3], backend='extractive', auto_index=False); "
+        "[a.select(q) for q in json.loads(sys.argv[4])]; "
+        "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')))"
+    )
+    args = [str(seeds), str(index), embedding, json.dumps(qs)]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    return round(int(done.stdout.split()[-2]) / 1024)
+
+
+def remeasure_query_memory(path: Path) -> None:
+    """Measure ``query_rss_mb`` again for the embedded rows of a result file, on the
+    indexes that run left in ``WORK`` (used after fixing how it was measured)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for row in data["rows"]:
+        if row["store"] != "embedded" or "bm25_p95_ms" not in row:
+            continue
+        n = row["articles_target"]
+        seeds, index = WORK / f"archive-{n}", WORK / f"index-{n}-embedded"
+        row["query_rss_mb"] = query_memory_mb(seeds, index, row["embedding"], queries(n)[:30])
+        print(n, row["query_rss_mb"], flush=True)
+    data.setdefault("notes", []).append(
+        "query_rss_mb measured again with --remeasure-query-memory (VmHWM of a fresh process)"
+    )
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 class Server:
@@ -279,7 +304,15 @@ def main() -> None:
     parser.add_argument("--note", default="", help="what else was running on the machine")
     parser.add_argument("--out", default="scale.json")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--remeasure-query-memory",
+        action="store_true",
+        help="only measure query_rss_mb again for the rows of --out (indexes left in WORK)",
+    )
     args = parser.parse_args()
+    if args.remeasure_query_memory:
+        remeasure_query_memory(RESULTS / args.out)
+        return
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
         return
