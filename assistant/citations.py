@@ -3,8 +3,13 @@
 Markers may be ``[1]``, ``[1, 2]`` or ``[1][2]``. Markers that point at no evidence are
 dropped; the rest are renumbered in order of first use, so the first citation is ``[1]``.
 ``verify`` goes further for model-written answers: each claim (sentence) keeps only markers
-whose evidence shares content words with it, claims left without a marker are dropped, and
-an answer that contains the refusal sentence or keeps nothing cited becomes a refusal.
+whose evidence shares content words with it, and only while its cited evidence ``supports``
+it: holds at least half its content words, every negation or reversal word and every number
+it uses, so "The meeting was cancelled [1]" does not pass on "meeting" alone, nor "July 12"
+on a passage that says July 13. Claims left without a marker are dropped, and an answer that
+contains the refusal sentence or keeps nothing cited becomes a refusal. The check is
+lexical: it catches invented and twisted claims that add words or numbers, not a
+contradiction written in the evidence's own words.
 """
 
 from __future__ import annotations
@@ -12,14 +17,26 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.backends.base import REFUSAL
-from assistant.text import content_terms, normalize, split_sentences
+from assistant.text import content_terms, normalize, split_sentences, stem, words
 from assistant.types import Citation, Evidence
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # "the articles do not contain the answer" (without "to this question", which models vary)
 _REFUSAL_CORE = " ".join(normalize(REFUSAL).lower().split()[:7])
+MIN_COVER = 0.5  # share of a claim's content words its cited evidence must contain
+_NEGATIONS = frozenset(
+    "not no never none nor neither nobody nothing nowhere without cannot didnt doesnt dont "
+    "isnt wasnt werent wont cant couldnt wouldnt shouldnt hasnt havent hadnt arent aint".split()
+)
+# Verbs that turn a fact around: a claim may use them only when its evidence does.
+_REVERSALS = (
+    "cancel cancelled canceled postpone postponed delay delayed deny denied reject rejected "
+    "refuse refused fail failed halt halted suspend suspended withdraw withdrew abandon "
+    "abandoned scrap scrapped"
+)  # and "call(ed) off", matched as a phrase
 
 
 def marker_numbers(text: str) -> list[int]:
@@ -92,7 +109,24 @@ def claims(text: str) -> list[str]:
     return out
 
 
-def supported(claim: str, item: Evidence) -> bool:
+@lru_cache(maxsize=1)
+def _reversal_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in _REVERSALS.split())
+
+
+def polarity_words(text: str) -> set[str]:
+    """The negation ("not", any form) and reversal verbs (stemmed) ``text`` uses; a leading
+    "No," that answers a yes/no question is not a negation of the claim."""
+    reversals = _reversal_stems()
+    text = re.sub(r"^\s*no\b[,.!:;]?", " ", text, flags=re.IGNORECASE)
+    found = {"not" for w in words(text) if w in _NEGATIONS}
+    found |= {s for s in map(stem, words(text)) if s in reversals}
+    if re.search(r"\bcall(?:ed|s|ing)?\s+off\b", text, re.IGNORECASE):
+        found.add("call off")
+    return found
+
+
+def shares_words(claim: str, item: Evidence) -> bool:
     """Does the claim share a content word with the evidence sentence it cites?
 
     A claim without content words of its own ("Yes [1].") cannot be checked and is kept.
@@ -101,8 +135,31 @@ def supported(claim: str, item: Evidence) -> bool:
     return not own or bool(own & set(content_terms(item.sentence.text)))
 
 
+def numbers(text: str) -> set[str]:
+    """The digit runs of ``text``'s words: "1,000" -> "1000", "13th" -> "13"."""
+    return {n for w in words(text) for n in re.findall(r"\d+", w)}
+
+
+def supports(claim: str, cited: Sequence[Evidence]) -> bool:
+    """Does the cited evidence hold the claim? Its sentences must contain at least
+    ``MIN_COVER`` of the claim's content words and every negation or reversal word it uses
+    ("not", "cancelled", "denied"); its passages (text and title) every number it uses."""
+    claim = MARKER.sub(" ", claim)
+    sentences = [e.sentence.text for e in cited]
+    own = set(content_terms(claim))
+    held = {t for s in sentences for t in content_terms(s)}
+    if own and len(own & held) < MIN_COVER * len(own):
+        return False
+    if not polarity_words(claim) <= {w for s in sentences for w in polarity_words(s)}:
+        return False
+    return numbers(claim) <= {
+        n for e in cited for n in numbers(e.passage.title + " " + e.passage.text)
+    }
+
+
 def verify(text: str, evidence: Sequence[Evidence]) -> Verified:
-    """Keep each claim only with markers that point at evidence sharing its words, then resolve.
+    """Keep each claim only with markers that point at evidence sharing its words, and only
+    while that evidence ``supports`` it; then resolve.
 
     An answer that contains the refusal sentence, or keeps no cited claim, is a refusal.
     """
@@ -112,14 +169,13 @@ def verify(text: str, evidence: Sequence[Evidence]) -> Verified:
     kept: list[str] = []
     dropped: list[str] = []
     for claim in claims(text):
+        good = {n for n in marker_numbers(claim) if n in by_n and shares_words(claim, by_n[n])}
+        if not supports(claim, [by_n[n] for n in sorted(good)]):
+            good = set()
 
-        def check(match: re.Match[str], claim: str = claim) -> str:
-            good = [
-                n
-                for n in (int(x) for x in re.findall(r"\d+", match.group(1)))
-                if n in by_n and supported(claim, by_n[n])
-            ]
-            return "".join(f"[{n}]" for n in dict.fromkeys(good))
+        def check(match: re.Match[str], good: set[int] = good) -> str:
+            found = (int(x) for x in re.findall(r"\d+", match.group(1)))
+            return "".join(f"[{n}]" for n in dict.fromkeys(found) if n in good)
 
         checked = MARKER.sub(check, claim)
         if marker_numbers(checked):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.backends.align import cite
 from assistant.backends.base import REFUSAL
 from assistant.citations import claims, is_refusal, resolve, verify
 from assistant.condense import heuristic_rewrite, looks_like_follow_up, standalone_question
@@ -90,6 +91,54 @@ def test_resolve_still_serves_the_extractive_backend() -> None:
     text, citations = resolve("On July 13 [3]. Also [9] ambassadorial [1; 3].", EVIDENCE)
     assert text == "On July 13 [1]. Also ambassadorial [2][1]."
     assert [c.n for c in citations] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The meeting was cancelled [1].",
+        "The council meeting was postponed [1].",
+        "The NATO-Russia Council meeting was called off [1].",
+        "The meeting at the NATO-Russia Council will not take place on July 13 [1].",
+        "Russia denied that the council meets on July 13 [1].",
+        "The NATO-Russia Council will meet on July 12 [1].",
+        "Four battalions of 2,000 troops will be deployed in the Baltic states [3].",
+    ],
+    ids=["half-new-words", "reversal", "called-off", "negation", "denial", "date", "count"],
+)
+def test_twisted_claims_that_share_words_with_their_evidence_are_refused(answer: str) -> None:
+    result = verify(answer, EVIDENCE)
+    assert result.refused and result.dropped == (answer,)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "No, the NATO-Russia Council meets on July 13 [1].",
+        "The NATO-Russia Council convenes on July 13 [1].",
+        "Battalions of 1000 troops will go to the Baltic states [1].",
+        "Troops will be deployed in the Baltic states, not in Poland [1].",
+    ],
+    ids=["leading-no", "paraphrase", "number-written-differently", "negation-in-evidence"],
+)
+def test_faithful_claims_and_paraphrases_are_kept(answer: str) -> None:
+    evidence = [*EVIDENCE]
+    if "Battalions" in answer:
+        evidence[0] = Evidence(1, EVIDENCE[2].passage, EVIDENCE[2].sentence, 0.9)
+    if "Poland" in answer:  # evidence that itself says "not"
+        text = "Four battalions of 1,000 troops will be deployed in the Baltic states, not Poland."
+        sentence = Sentence(0, len(text), text)
+        passage = Passage("b#0", "b.txt", "", 0, len(text), text, (sentence,))
+        evidence[0] = Evidence(1, passage, sentence, 0.9)
+    result = verify(answer, evidence)
+    assert not result.refused and result.text == answer and not result.dropped
+
+
+def test_alignment_uses_the_same_support_rule() -> None:
+    assert cite("The meeting will take place on July 13.", EVIDENCE) == [1]
+    assert cite("The meeting was cancelled.", EVIDENCE) == []
+    assert cite("The NATO-Russia Council meeting on July 13 was postponed.", EVIDENCE) == []
+    assert cite("The NATO-Russia Council will take place on July 31.", EVIDENCE) == []
 
 
 # --- follow-ups ------------------------------------------------------------------------------

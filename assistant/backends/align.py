@@ -14,11 +14,10 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from assistant.backends.base import REFUSAL
-from assistant.citations import MARKER
+from assistant.citations import MARKER, supports
 from assistant.text import content_terms, words
 from assistant.types import Evidence
 
-MIN_COVER = 0.5  # share of a sentence's content words its cited evidence must contain
 MIN_GAIN = 0.2  # a second evidence sentence is cited only if it covers this much more
 MODEL_KEEP = 0.75  # the model's own marker is kept if it covers this share of the best's cover
 _REFUSAL_WORDS = words(REFUSAL)[:7]  # "the articles do not contain the answer"
@@ -57,7 +56,8 @@ def cite(claim: str, evidence: Sequence[Evidence], model_ns: Sequence[int] = ())
             chosen.append(n)
             covered |= cover[n]
             break
-    return chosen if len(covered) >= MIN_COVER * len(terms) else []
+    by_n = {e.n: e for e in evidence}
+    return chosen if supports(claim, [by_n[n] for n in chosen]) else []
 
 
 def refusal_state(text: str) -> str:
