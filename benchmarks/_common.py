@@ -86,14 +86,25 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def machine() -> dict[str, Any]:
-    load = os.getloadavg()
+def machine(note: str = "") -> dict[str, Any]:
+    """The machine a result was measured on, and what else ran on it (``--note``)."""
+    cpuinfo = (
+        Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
+    )
     return {
         "cpus": os.cpu_count(),
+        "cpu": next((x.split(":", 1)[1].strip() for x in cpuinfo if "model name" in x), "?"),
+        "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "python": platform.python_version(),
-        "loadavg_at_start": [round(x, 2) for x in load],
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "other_work": note or "not stated (pass --note)",
     }
+
+
+def add_note_argument(parser: Any) -> None:
+    """``--note``: what else ran on the machine, recorded in the result's ``machine``."""
+    parser.add_argument("--note", default="", help="what else ran on the machine meanwhile")
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:

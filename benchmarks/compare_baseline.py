@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import RESULTS, ROOT, machine, table, write_json
+from _common import RESULTS, ROOT, add_note_argument, machine, table, write_json
 
 from assistant.citations import marker_numbers
 from assistant.evaluation import evaluate, load_set
@@ -220,6 +220,7 @@ def main() -> int:
     parser.add_argument(
         "--rescore", action="store_true", help="re-score the saved model replies (no LLM run)"
     )
+    add_note_argument(parser)
     args = parser.parse_args()
     from assistant.engine import Assistant
 
@@ -229,7 +230,10 @@ def main() -> int:
     subset = items[::step][: args.llm_questions]
     if saved:
         subset = [i for i in items if i.id in {a["id"] for a in saved["baseline_answers"]}]
-    out: dict[str, Any] = {"machine": saved.get("machine") or machine(), "questions": len(items)}
+    out: dict[str, Any] = {
+        "machine": saved.get("machine") or machine(args.note),
+        "questions": len(items),
+    }
     out["subset"] = [i.id for i in subset]
     runs: dict[str, Metrics] = {}
     content: dict[str, float | None] = {}

@@ -7,9 +7,8 @@ Run it on an otherwise idle machine: the embedding model slows 2-3x when the CPU
 
 from __future__ import annotations
 
+import argparse
 import json
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -20,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _common import add_note_argument, machine  # noqa: E402
 
 from assistant import Assistant  # noqa: E402
 from tests.regression.test_pinned import ITEMS, keyword_found  # noqa: E402
@@ -43,6 +44,9 @@ def pinned_pass(assistant: Assistant) -> tuple[int, list[float]]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_note_argument(parser)
+    args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="core-bench-"))
     seeds, index = ROOT / "seeds", work / "index"
     started = time.perf_counter()
@@ -75,11 +79,7 @@ def main() -> None:
     subprocess.run([*cli, "--help"], check=True, capture_output=True)
     help_ms = (time.perf_counter() - t) * 1000
     result = {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_avg_at_start": os.getloadavg(),
-        },
+        "machine": machine(args.note),
         "articles": report.articles,
         "passages": report.passages,
         "assistant_init_s": round(load_s, 2),

@@ -22,7 +22,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, keywords_match, load_questions, machine, p50, score, table, write_json
+from _common import (
+    ROOT,
+    add_note_argument,
+    keywords_match,
+    load_questions,
+    machine,
+    p50,
+    score,
+    table,
+    write_json,
+)
 from llama_index.core.llms import (
     CompletionResponse,
     CompletionResponseGen,
@@ -195,6 +205,7 @@ def main() -> int:
     parser.add_argument("--skip-llamaindex", action="store_true")
     parser.add_argument("--seeds", type=Path, default=ROOT / "seeds")
     parser.add_argument("--index", type=Path, default=ROOT / "index")
+    add_note_argument(parser)
     args = parser.parse_args()
     items = load_questions(limit=args.limit)[:: args.every]
     settings = load_settings(seeds_dir=args.seeds, index_dir=args.index)
@@ -202,7 +213,7 @@ def main() -> int:
     assistant = Assistant(settings, backend=backend)
     assistant.passages()  # open (or build) the index before timing
     key = backend.model
-    results: dict[str, Any] = {"machine": machine(), "model": key, "questions": len(items)}
+    results: dict[str, Any] = {"machine": machine(args.note), "model": key, "questions": len(items)}
     print(f"== ours: {backend.name}", flush=True)
     rows = {"ours": ours(assistant, items, args.seeds)}
     if not args.skip_llamaindex:

@@ -17,7 +17,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, load_questions, machine, score, summarize, table, write_json
+from _common import (
+    ROOT,
+    add_note_argument,
+    load_questions,
+    machine,
+    score,
+    summarize,
+    table,
+    write_json,
+)
 
 from assistant.backends.base import Backend
 from assistant.backends.extractive import ExtractiveBackend
@@ -61,10 +70,15 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--seeds", type=Path, default=ROOT / "seeds")
     parser.add_argument("--index", type=Path, default=ROOT / "index")
+    add_note_argument(parser)
     args = parser.parse_args()
     items = load_questions(limit=args.limit)
     settings = load_settings()
-    results: dict[str, Any] = {"machine": machine(), "questions": len(items), "backends": {}}
+    results: dict[str, Any] = {
+        "machine": machine(args.note),
+        "questions": len(items),
+        "backends": {},
+    }
 
     candidates: list[str | None] = [None, *args.models]
     for key in candidates:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import tempfile
@@ -24,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import openai  # noqa: E402
+from _common import add_note_argument, machine  # noqa: E402
 
 from assistant.backends.openai_backend import OpenAIBackend, answer_messages  # noqa: E402
 from assistant.engine import Assistant  # noqa: E402
@@ -60,6 +60,7 @@ def summary(values: list[float]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
+    add_note_argument(parser)
     args = parser.parse_args()
     out = ROOT / "benchmarks" / "results" / "openai_overhead.json"
     with ScriptedServer() as server, tempfile.TemporaryDirectory() as tmp:
@@ -109,7 +110,7 @@ def main() -> None:
     result = {
         "what": "time to first streamed token against a scripted server replying instantly",
         "runs": args.runs,
-        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "machine": machine(args.note),
         "ttft": rows,
         "retrieve_and_select_p50_ms": round(statistics.median(retrieve), 2),
     }

