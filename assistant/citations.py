@@ -17,26 +17,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from assistant.backends.base import REFUSAL
-from assistant.text import content_terms, normalize, split_sentences, stem, words
+from assistant.text import content_terms, normalize, numbers, polarity_words, split_sentences
 from assistant.types import Citation, Evidence
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # "the articles do not contain the answer" (without "to this question", which models vary)
 _REFUSAL_CORE = " ".join(normalize(REFUSAL).lower().split()[:7])
 MIN_COVER = 0.5  # share of a claim's content words its cited evidence must contain
-_NEGATIONS = frozenset(
-    "not no never none nor neither nobody nothing nowhere without cannot didnt doesnt dont "
-    "isnt wasnt werent wont cant couldnt wouldnt shouldnt hasnt havent hadnt arent aint".split()
-)
-# Verbs that turn a fact around: a claim may use them only when its evidence does.
-_REVERSALS = (
-    "cancel cancelled canceled postpone postponed delay delayed deny denied reject rejected "
-    "refuse refused fail failed halt halted suspend suspended withdraw withdrew abandon "
-    "abandoned scrap scrapped"
-)  # and "call(ed) off", matched as a phrase
 
 
 def marker_numbers(text: str) -> list[int]:
@@ -109,23 +98,6 @@ def claims(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _reversal_stems() -> frozenset[str]:
-    return frozenset(stem(w) for w in _REVERSALS.split())
-
-
-def polarity_words(text: str) -> set[str]:
-    """The negation ("not", any form) and reversal verbs (stemmed) ``text`` uses; a leading
-    "No," that answers a yes/no question is not a negation of the claim."""
-    reversals = _reversal_stems()
-    text = re.sub(r"^\s*no\b[,.!:;]?", " ", text, flags=re.IGNORECASE)
-    found = {"not" for w in words(text) if w in _NEGATIONS}
-    found |= {s for s in map(stem, words(text)) if s in reversals}
-    if re.search(r"\bcall(?:ed|s|ing)?\s+off\b", text, re.IGNORECASE):
-        found.add("call off")
-    return found
-
-
 def shares_words(claim: str, item: Evidence) -> bool:
     """Does the claim share a content word with the evidence sentence it cites?
 
@@ -133,11 +105,6 @@ def shares_words(claim: str, item: Evidence) -> bool:
     """
     own = set(content_terms(MARKER.sub(" ", claim)))
     return not own or bool(own & set(content_terms(item.sentence.text)))
-
-
-def numbers(text: str) -> set[str]:
-    """The digit runs of ``text``'s words: "1,000" -> "1000", "13th" -> "13"."""
-    return {n for w in words(text) for n in re.findall(r"\d+", w)}
 
 
 def supports(claim: str, cited: Sequence[Evidence]) -> bool:

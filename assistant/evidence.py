@@ -7,7 +7,9 @@ Each sentence of the retrieved passages gets a *support* score in 0..1 from
 * dense similarity of the question and the sentence (same embedding as retrieval);
 * a small bonus when the sentence holds the kind of thing asked for (a number for
   "how many", a date for "when"), a penalty when it does not;
-* a penalty per capitalised question word that no article uses ("France", "Merkel").
+* a penalty per capitalised question word that no article uses ("France", "Merkel");
+* a penalty when the question takes for granted a reversal ("Why did NATO cancel the
+  meeting?", "... reject ...", "... call off ...") that the sentence does not state.
 The question is declined when no sentence reaches ``min_support``.
 """
 
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from assistant.text import content_terms, document_terms, normalize
+from assistant.text import content_terms, document_terms, normalize, polarity_words
 from assistant.types import Evidence, Passage, ScoredPassage, Sentence
 
 _MONTHS = "january february march april may june july august september october november december"
@@ -42,6 +44,7 @@ PREFIX_MIN = 5
 TYPE_BONUS = 0.08
 TYPE_MISS = 0.8  # "how many" answered by a sentence with no number
 UNKNOWN_NAME_FACTOR = 0.6  # per capitalised question word the articles never use
+PREMISE_FACTOR = 0.5  # the question's "cancel"/"reject"/... is not in the sentence
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,7 @@ class EvidenceSelector:
                 dense[key] = sum(a * b for a, b in zip(qv, v, strict=True))
         expected = _expected_type(question)
         penalty = UNKNOWN_NAME_FACTOR ** _unknown_names(question, self.stats)
+        premise = polarity_words(question) - {"not"}  # negations are phrased too many ways
         scored: list[tuple[float, Passage, Sentence]] = []
         for passage, sentence in items:
             own = set(content_terms(sentence.text))
@@ -175,6 +179,10 @@ class EvidenceSelector:
                 support = (
                     support + TYPE_BONUS if expected.search(sentence.text) else support * TYPE_MISS
                 )
+            if premise and premise - polarity_words(
+                f"{before.text if before else ''} {sentence.text}"
+            ):
+                support *= PREMISE_FACTOR
             scored.append((min(support * penalty, 1.0), passage, sentence))
         scored.sort(key=lambda item: -item[0])
         best = scored[0][0]

@@ -87,6 +87,42 @@ def document_terms(title: str, text: str) -> set[str]:
     return set(content_terms(title + " " + text))
 
 
+# --- words that change what a sentence claims -------------------------------------
+
+_NEGATIONS = frozenset(
+    "not no never none nor neither nobody nothing nowhere without cannot didnt doesnt dont "
+    "isnt wasnt werent wont cant couldnt wouldnt shouldnt hasnt havent hadnt arent aint".split()
+)
+# Verbs that turn a fact around: a claim may use them only when its evidence does.
+_REVERSALS = (
+    "cancel cancelled canceled postpone postponed delay delayed deny denied reject rejected "
+    "refuse refused fail failed halt halted suspend suspended withdraw withdrew abandon "
+    "abandoned scrap scrapped"
+)  # and "call(ed) off", matched as a phrase
+
+
+@lru_cache(maxsize=1)
+def _reversal_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in _REVERSALS.split())
+
+
+def polarity_words(text: str) -> set[str]:
+    """The negation ("not", any form) and reversal verbs (stemmed) ``text`` uses; a leading
+    "No," that answers a yes/no question is not a negation of the claim."""
+    reversals = _reversal_stems()
+    text = re.sub(r"^\s*no\b[,.!:;]?", " ", text, flags=re.IGNORECASE)
+    found = {"not" for w in words(text) if w in _NEGATIONS}
+    found |= {s for s in map(stem, words(text)) if s in reversals}
+    if re.search(r"\bcall(?:ed|s|ing)?\s+off\b", text, re.IGNORECASE):
+        found.add("call off")
+    return found
+
+
+def numbers(text: str) -> set[str]:
+    """The digit runs of ``text``'s words: "1,000" -> "1000", "13th" -> "13"."""
+    return {n for w in words(text) for n in re.findall(r"\d+", w)}
+
+
 # --- sentence splitting -------------------------------------------------------------
 
 _ABBREVIATIONS = frozenset(

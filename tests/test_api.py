@@ -55,6 +55,25 @@ def test_off_topic_questions_are_refused(assistant: Assistant, question: str) ->
     assert check_answer(answer.to_dict(), SEEDS) == []
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Why did NATO cancel the July 13 meeting?",
+        "Why did Russia reject the NATO military experts' visit?",
+        "Why did the Pentagon call off the secret talks in Northern Europe?",
+    ],
+)
+def test_questions_with_a_false_premise_are_refused(assistant: Assistant, question: str) -> None:
+    """The articles tell of the meeting, the visit and the talks, but not of their reversal."""
+    answer = assistant.ask(question)
+    assert answer.refused and answer.citations == ()
+
+
+def test_a_reversal_the_articles_state_is_answered(assistant: Assistant) -> None:
+    answer = assistant.ask("What did Stoltenberg say remains suspended?")
+    assert not answer.refused and any("suspended" in c.quote for c in answer.citations)
+
+
 def test_stream_yields_text_then_the_answer(assistant: Assistant) -> None:
     items = list(assistant.stream("How many troops will be stationed in Estonia?"))
     assert isinstance(items[-1], Answer)
