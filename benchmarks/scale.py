@@ -23,11 +23,13 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import RESULTS, add_note_argument, machine, table, write_json
+
+from tests.chroma_server import ChromaServer
 
 WORK = Path(os.environ.get("SCALE_WORK", "/tmp/scale-bench"))
 SEED = 20240708
@@ -249,36 +251,10 @@ def remeasure_query_memory(path: Path) -> None:
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
-class Server:
-    """``chroma run`` on a free loopback port, for the server cases."""
-
-    def __init__(self, path: Path) -> None:
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-        from tests.conftest import free_port
-
-        shutil.rmtree(path, ignore_errors=True)
-        self.path, port = path, free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        chroma = Path(sys.executable).with_name("chroma")
-        cmd = [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("chroma run did not start")
-
-    def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024)
-        return float("nan")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+def start_server(path: Path) -> ChromaServer:
+    """A fresh ``chroma run`` over an empty ``path`` on a free loopback port."""
+    shutil.rmtree(path, ignore_errors=True)
+    return ChromaServer(path).start(timeout=120)
 
 
 def run_child(spec: dict[str, Any]) -> dict[str, Any]:
@@ -328,7 +304,7 @@ def main() -> None:
                 "index": str(WORK / f"index-{n}-{store}"),
                 "embedding": "wordllama",
             }
-            server = Server(WORK / f"server-{n}") if store == "server" else None
+            server = start_server(WORK / f"server-{n}") if store == "server" else None
             try:
                 if server:
                     spec["url"] = server.url

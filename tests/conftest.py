@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.chroma_server import CHROMA, ChromaServer, ChromaServerError, free_port
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -20,13 +21,23 @@ os.environ["ASSISTANT_BACKEND"] = "extractive"
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+__all__ = ["free_port"]  # tests import it from here
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    """A running ``chroma run`` on a free loopback port (data in tmp), stopped afterwards."""
+    if not CHROMA.exists():
+        pytest.skip(f"the chroma command is not installed at {CHROMA}")
+    server = ChromaServer(tmp_path / "chroma-server")
+    try:
+        server.start()
+    except ChromaServerError as error:
+        pytest.fail(str(error))
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -13,38 +10,11 @@ import pytest
 from assistant.contract import check_answer
 from assistant.engine import Assistant
 from assistant.errors import StoreUnavailableError
+from tests.chroma_server import ChromaServer
 from tests.conftest import SEEDS, free_port
 from tests.reliability.helpers import FAST_EMBEDDING, assert_one_line_error, run_cli
 
-CHROMA = Path(sys.executable).with_name("chroma")
 QUESTION = "When will the NATO-Russia Council meet?"
-
-
-def _start_chroma(path: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "chroma run exited"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1):
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    pytest.fail("the Chroma server did not start within 60 s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def test_chroma_server_not_running_is_one_clear_line(tmp_path: Path) -> None:
@@ -56,36 +26,31 @@ def test_chroma_server_not_running_is_one_clear_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_chroma_server_down_then_restarted_mid_session(tmp_path: Path) -> None:
-    if not CHROMA.exists():
-        pytest.skip(f"the chroma command is not installed at {CHROMA}")
-    port, data = free_port(), tmp_path / "server"
-    server = _start_chroma(data, port)
-    try:
-        bot = Assistant(
-            seeds_dir=SEEDS,
-            index_dir=tmp_path / "index",
-            backend="extractive",
-            embedding=FAST_EMBEDDING,
-            chroma_host="127.0.0.1",
-            chroma_port=port,
-        )
-        first = bot.ask(QUESTION)
-        assert not first.refused and check_answer(first.to_dict(), SEEDS) == []
+def test_chroma_server_down_then_restarted_mid_session(
+    chroma_server: ChromaServer, tmp_path: Path
+) -> None:
+    bot = Assistant(
+        seeds_dir=SEEDS,
+        index_dir=tmp_path / "index",
+        backend="extractive",
+        embedding=FAST_EMBEDDING,
+        chroma_host="127.0.0.1",
+        chroma_port=chroma_server.port,
+    )
+    first = bot.ask(QUESTION)
+    assert not first.refused and check_answer(first.to_dict(), SEEDS) == []
 
-        _stop(server)
-        with pytest.raises(StoreUnavailableError, match="chroma run"):
-            bot.ask(QUESTION)
-        env = {"ASSISTANT_CHROMA_HOST": "127.0.0.1", "ASSISTANT_CHROMA_PORT": str(port)}
-        env["ASSISTANT_EMBEDDING"] = FAST_EMBEDDING
-        done = run_cli("ask", QUESTION, seeds=SEEDS, index=tmp_path / "index", **env)
-        assert_one_line_error(done, "Chroma server", "chroma run")
+    chroma_server.stop()
+    with pytest.raises(StoreUnavailableError, match="chroma run"):
+        bot.ask(QUESTION)
+    env = {"ASSISTANT_CHROMA_HOST": "127.0.0.1", "ASSISTANT_CHROMA_PORT": str(chroma_server.port)}
+    env["ASSISTANT_EMBEDDING"] = FAST_EMBEDDING
+    done = run_cli("ask", QUESTION, seeds=SEEDS, index=tmp_path / "index", **env)
+    assert_one_line_error(done, "Chroma server", "chroma run")
 
-        server = _start_chroma(data, port)  # same data, same port: the session carries on
-        again = bot.ask(QUESTION)
-        assert again.text == first.text and again.citations == first.citations
-    finally:
-        _stop(server)
+    chroma_server.start()  # same data, same port: the session carries on
+    again = bot.ask(QUESTION)
+    assert again.text == first.text and again.citations == first.citations
 
 
 def test_auto_backend_with_model_server_down_falls_back_visibly(

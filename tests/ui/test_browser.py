@@ -1,5 +1,6 @@
 """A real browser against a real ``streamlit run``: ask, see the cited answer, open the
-citation, check the highlighted span, save a screenshot to ``tests/artifacts/``.
+citation, check the highlighted span, save a screenshot to ``tests/artifacts/``; once over
+the embedded index and once with the index in a real Chroma server.
 
 Needs Debian's ``chromium`` (``scripts/test.sh`` installs it when missing and run as root)
 and the ``playwright`` Python package (dev extra); skips with the reason when either is
@@ -11,15 +12,19 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from assistant import Assistant
+from tests.chroma_server import ChromaServer
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,12 +42,11 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def server(app_env: dict[str, Path], tmp_path: Path) -> Iterator[str]:
-    """``streamlit run ui/app.py`` on a free loopback port; yields its URL, stops it after."""
-    with socket.socket() as sock:  # a free loopback port
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+@contextmanager
+def streamlit_app(tmp_path: Path) -> Iterator[str]:
+    """``streamlit run ui/app.py`` on a free loopback port with this process's environment
+    (set by ``app_env``); yields its URL, stops it after."""
+    port = free_port()
     log = open(tmp_path / "streamlit.log", "wb")  # noqa: SIM115 (closed in teardown)
     cmd = [
         sys.executable,
@@ -96,7 +100,46 @@ def server(app_env: dict[str, Path], tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
+@pytest.fixture
+def server(app_env: dict[str, Path], tmp_path: Path) -> Iterator[str]:
+    """The app over the embedded index (a copy of the session's)."""
+    with streamlit_app(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def server_on_chroma(
+    app_env: dict[str, Path],
+    chroma_server: ChromaServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
+    """The app over an index whose vectors live in a real Chroma server."""
+    index = tmp_path / "server-index"
+    Assistant(seeds_dir=app_env["seeds"], index_dir=index, chroma_url=chroma_server.url).index(
+        progress=False
+    )
+    assert not (index / "chroma").exists()
+    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(index))
+    monkeypatch.setenv("ASSISTANT_CHROMA_URL", chroma_server.url)
+    with streamlit_app(tmp_path) as url:
+        yield url
+
+
 def test_browser_question_citation_and_highlight(server: str) -> None:
+    shot = ask_and_open_the_citation(server, "chat_citation.png")
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
+        (ROOT / "docs").mkdir(exist_ok=True)
+        shutil.copyfile(shot, ROOT / "docs" / "screenshot.png")
+
+
+def test_browser_with_the_index_in_a_chroma_server(server_on_chroma: str) -> None:
+    ask_and_open_the_citation(server_on_chroma, "chat_citation_chroma_server.png")
+
+
+def ask_and_open_the_citation(url: str, screenshot: str) -> Path:
+    """Ask in the chat, follow the [1] marker, open its source and check the highlighted
+    span; returns the screenshot's path."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (scripts/test.sh does)")
     sync_api = pytest.importorskip(
@@ -110,7 +153,7 @@ def test_browser_question_citation_and_highlight(server: str) -> None:
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1300})
             page.set_default_timeout(120_000)  # first answer loads the embedding model
-            page.goto(server)
+            page.goto(url)
             box = page.get_by_test_id("stChatInput").locator("textarea")
             box.fill("When will the NATO-Russia Council meet?")
             box.press("Enter")
@@ -134,11 +177,9 @@ def test_browser_question_citation_and_highlight(server: str) -> None:
                 "el => el.scrollIntoView({block: 'start'})"
             )  # question, answer and opened source in one picture
             page.wait_for_timeout(800)  # let the expander animation settle
-            shot = ARTIFACTS / "chat_citation.png"
+            shot = ARTIFACTS / screenshot
             page.screenshot(path=str(shot))
             assert shot.stat().st_size > 10_000
-            if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
-                (ROOT / "docs").mkdir(exist_ok=True)
-                shutil.copyfile(shot, ROOT / "docs" / "screenshot.png")
+            return shot
         finally:
             browser.close()
