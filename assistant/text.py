@@ -111,8 +111,9 @@ def polarity_words(text: str) -> set[str]:
     "No," that answers a yes/no question is not a negation of the claim."""
     reversals = _reversal_stems()
     text = re.sub(r"^\s*no\b[,.!:;]?", " ", text, flags=re.IGNORECASE)
-    found = {"not" for w in words(text) if w in _NEGATIONS}
-    found |= {s for s in map(stem, words(text)) if s in reversals}
+    tokens = words(text)
+    found = {"not" for w in tokens if w in _NEGATIONS}
+    found |= {s for s in map(stem, tokens) if s in reversals}
     if re.search(r"\bcall(?:ed|s|ing)?\s+off\b", text, re.IGNORECASE):
         found.add("call off")
     return found
