@@ -13,8 +13,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.manifest import Manifest, manifest_path
-from assistant.sparse import PAGE
-from assistant.store import collection_name
+from assistant.store import collection_name, iter_pages
 from assistant.types import ArticleInfo
 
 
@@ -34,17 +33,12 @@ def indexed_articles(settings: Settings, collection: Any) -> list[ArticleInfo]:
 
 def _from_metadata(collection: Any) -> list[ArticleInfo]:
     seen: dict[str, list[Any]] = {}  # source -> [title, passages, date]
-    offset = 0
-    while True:
-        got = collection.get(include=["metadatas"], limit=PAGE, offset=offset)
+    for got in iter_pages(collection, ["metadatas"]):
         for meta in got["metadatas"] or []:
             meta = meta or {}
             source = str(meta.get("source", ""))
             entry = seen.setdefault(source, [str(meta.get("title", "")), 0, meta.get("date")])
             entry[1] += 1
-        if len(got["ids"]) < PAGE:
-            break
-        offset += PAGE
     return [
         ArticleInfo(source, title or _fallback_title(source), n, date)
         for source, (title, n, date) in seen.items()

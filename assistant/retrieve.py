@@ -19,8 +19,8 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from assistant.nodes import node_to_passage
-from assistant.sparse import PAGE, SparseIndex, bm25_dir
-from assistant.store import collection_name, store_errors
+from assistant.sparse import SparseIndex, bm25_dir
+from assistant.store import collection_name, iter_pages, store_errors
 from assistant.types import Passage, ScoredPassage
 
 RRF_K = 60.0
@@ -91,18 +91,11 @@ class HybridRetriever:
         """Every stored passage, read from Chroma a page at a time."""
         from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
-        offset = 0
-        while True:
-            with store_errors():
-                got = self.collection.get(
-                    include=["documents", "metadatas"], limit=PAGE, offset=offset
-                )
-            docs, metas = got["documents"] or [], got["metadatas"] or []
-            for doc, meta in zip(docs, metas, strict=False):
-                yield node_to_passage(metadata_dict_to_node(dict(meta), text=doc))
-            if len(got["ids"]) < PAGE:
-                return
-            offset += PAGE
+        with store_errors():
+            for got in iter_pages(self.collection, ["documents", "metadatas"]):
+                docs, metas = got["documents"] or [], got["metadatas"] or []
+                for doc, meta in zip(docs, metas, strict=False):
+                    yield node_to_passage(metadata_dict_to_node(dict(meta), text=doc))
 
     @property
     def passages(self) -> dict[str, Passage]:

@@ -23,13 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from assistant.store import PAGE, iter_pages
 from assistant.tokens import TokenStore, tokenize
 
 BM25_DIR = "bm25"
 META_FILE = "meta.json"
 IDS_FILE = "ids.json"
 TERMS_FILE = "terms.json"
-PAGE = 5000
 DIRTY_FILE = "DIRTY"
 
 
@@ -59,18 +59,12 @@ def mark_dirty(directory: Path) -> None:
 
 def iter_stored(collection: Any, page: int = PAGE) -> Iterator[tuple[str, str, str, str]]:
     """``(id, source, title, text)`` of every stored passage, a page at a time."""
-    offset = 0
-    while True:
-        got = collection.get(include=["documents", "metadatas"], limit=page, offset=offset)
-        ids = got["ids"]
+    for got in iter_pages(collection, ["documents", "metadatas"], page):
         for pid, doc, meta in zip(
-            ids, got["documents"] or [], got["metadatas"] or [], strict=False
+            got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
         ):
             meta = meta or {}
             yield pid, str(meta.get("source", "")), str(meta.get("title", "")), doc or ""
-        if len(ids) < page:
-            return
-        offset += page
 
 
 def bm25_from_rows(rows: Sequence[np.ndarray], vocab: dict[str, int]) -> Any:

@@ -58,6 +58,20 @@ def make_client(settings: Settings) -> Any:
         ) from None
 
 
+PAGE = 5000  # rows per Chroma ``get`` when reading a whole collection
+
+
+def iter_pages(collection: Any, include: list[str], page: int = PAGE) -> Iterator[Any]:
+    """Chroma ``get`` results covering every row of ``collection``, ``page`` rows at a time."""
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=page, offset=offset)
+        yield got
+        if len(got["ids"]) < page:
+            return
+        offset += page
+
+
 @contextmanager
 def store_errors() -> Iterator[None]:
     """Turn a lost connection to the Chroma server into a ``StoreUnavailableError``."""
