@@ -76,6 +76,7 @@ class TokenStore:
         self.term_vocab = _Vocab()
         self._rows_of: dict[str, list[int]] = {}
         self._live = 0
+        self._compact = True  # no dropped rows, no unused words: ``compact`` has nothing to do
 
     def __len__(self) -> int:
         return self._live
@@ -95,6 +96,7 @@ class TokenStore:
                 self.ids[row] = None
                 self.tokens[row] = self.terms[row] = _EMPTY
                 self._live -= 1
+                self._compact = False
 
     def _append(self, pid: str, source: str, tokens: np.ndarray, terms: np.ndarray) -> None:
         self._rows_of.setdefault(source, []).append(len(self.ids))
@@ -103,6 +105,7 @@ class TokenStore:
         self.tokens.append(tokens)
         self.terms.append(terms)
         self._live += 1
+        self._compact = False
 
     @classmethod
     def from_passages(cls, passages: Iterable[StoredPassage], page: int = 2000) -> TokenStore:
@@ -119,7 +122,11 @@ class TokenStore:
 
     # --- export --------------------------------------------------------------------------
     def compact(self) -> None:
-        """Remove dropped rows and words no live row uses (ids are renumbered)."""
+        """Remove dropped rows and words no live row uses (ids are renumbered); nothing to
+        do again until rows are added or dropped (the BM25 rows, the document frequencies
+        and ``save`` each ask for a compact store)."""
+        if self._compact:
+            return
         live = [i for i, pid in enumerate(self.ids) if pid is not None]
         if len(live) != len(self.ids):
             self.ids = [self.ids[i] for i in live]
@@ -131,6 +138,7 @@ class TokenStore:
                 self._rows_of.setdefault(source, []).append(row)
         self.tokens, self.token_vocab = _renumber(self.tokens, self.token_vocab)
         self.terms, self.term_vocab = _renumber(self.terms, self.term_vocab)
+        self._compact = True
 
     def passage_ids(self) -> list[str]:
         """Ids of the live rows, in row order (after ``compact`` every row is live)."""
