@@ -304,9 +304,9 @@ class Indexer:
         index_dir = self.settings.index_dir
         previous = read_state(index_dir) or {}
         generation = int(previous.get("generation", 0)) + 1
-        # A BM25 index marked dirty by an interrupted run means Chroma changed since then.
-        behind = saved_tag(self._sparse_dir) is None
-        fresh = "content_generation" in previous and not changed and not behind
+        # None: no saved BM25 index, or one an interrupted run marked dirty (Chroma changed).
+        saved = saved_tag(self._sparse_dir)
+        fresh = "content_generation" in previous and not changed and saved is not None
         state = {
             "embedding": self.settings.embedding,
             "embedding_model": self.embed_model.model_name,
@@ -318,7 +318,7 @@ class Indexer:
             "updated_at": time.time(),
         }
         tag = content_tag(state)
-        if saved_tag(self._sparse_dir) != (tag, state["passages"]):
+        if saved != (tag, state["passages"]):
             tokens = self._tokens
             if tokens is not None and len(tokens) == state["passages"]:
                 SparseIndex.from_tokens(tokens, tag).save(self._sparse_dir)
