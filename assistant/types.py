@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Literal, get_args
+
+BackendName = Literal["auto", "openai", "local", "extractive"]
+BACKEND_NAMES: tuple[str, ...] = get_args(BackendName)
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ class Answer:
     notices: tuple[str, ...] = ()  # human-facing notes (e.g. which backend auto chose)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of DESIGN.md section 3 (``notices`` are not part of it)."""
+        """The JSON of ``assistant ask --json`` and batch lines (``notices`` are not part of it)."""
         return {
             "id": self.id,
             "question": self.question,

@@ -7,10 +7,10 @@ llama-cpp-python and the model are installed, the SAME local LLM (Qwen2.5-Coder-
 through a minimal LlamaIndex ``CustomLLM`` over the same ``llama_cpp.Llama``). Without an LLM
 the baseline runs retrieval-only and its answer metrics are reported as "n/a (no LLM)".
 
-Scoring is ``assistant.metrics`` for both sides. The baseline has no refusal flag: an answer
-counts as declined when it says so in words (``DECLINE`` below). Its citations are the
-``Source n`` chunks its ``[n]`` markers point at (about half an article each), mapped to
-their character span in the article file so the same metrics apply.
+Scoring is ``assistant.evaluation.metrics`` for both sides. The baseline has no refusal
+flag: an answer counts as declined when it says so in words (``DECLINE`` below). Its
+citations are the ``Source n`` chunks its ``[n]`` markers point at (about half an article
+each), mapped to their character span in the article file so the same metrics apply.
 
     .venv/bin/python benchmarks/compare_baseline.py [--llm-questions 16] [--no-llm | --rescore]
 
@@ -30,9 +30,9 @@ from typing import Any
 
 from _common import RESULTS, ROOT, add_note_argument, machine, table, write_json
 
-from assistant.citations import marker_numbers
+from assistant.answer.citations import marker_numbers
 from assistant.evaluation import evaluate, load_set
-from assistant.metrics import (
+from assistant.evaluation.metrics import (
     Metrics,
     PinnedItem,
     contains,
@@ -68,10 +68,10 @@ def baseline_llm() -> Any | None:
     from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
     from llama_index.core.llms.callbacks import llm_completion_callback
 
-    from assistant.backends.local import llama_installed, load_llama
+    from assistant.answer.backends.local import llama_installed, load_llama
+    from assistant.answer.backends.model_parts import model_path
     from assistant.config import load_settings
     from assistant.errors import AssistantError
-    from assistant.local_model import model_path
 
     if not llama_installed():
         return None
@@ -118,7 +118,7 @@ def build_baseline(tmp: Path) -> Any:
     from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from assistant.embeddings import make_embedding
+    from assistant.indexing.embeddings import make_embedding
 
     documents = SimpleDirectoryReader(str(SEEDS)).load_data()
     client = chromadb.PersistentClient(path=str(tmp / "chroma"))

@@ -42,7 +42,7 @@ from llama_index.core.llms import (
 from llama_index.core.llms.callbacks import llm_completion_callback
 from pydantic import PrivateAttr
 
-from assistant.backends.local import SEED, from_settings
+from assistant.answer.backends.local import SEED, from_settings
 from assistant.config import load_settings
 from assistant.engine import Assistant
 from assistant.types import Answer
@@ -131,7 +131,7 @@ def citation_engine(
     from llama_index.core.query_engine import CitationQueryEngine
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from assistant.store import get_collection, make_client
+    from assistant.indexing.store import get_collection, make_client
 
     settings = assistant.settings
     collection = get_collection(

@@ -28,12 +28,12 @@ from _common import (
     write_json,
 )
 
-from assistant.backends.base import Backend
-from assistant.backends.extractive import ExtractiveBackend
-from assistant.backends.local import from_settings
+from assistant.answer.backends.base import Backend
+from assistant.answer.backends.extractive import ExtractiveBackend
+from assistant.answer.backends.local import FALLBACK_NOTICE, from_settings
+from assistant.answer.backends.model_parts import MODELS
 from assistant.config import load_settings
 from assistant.engine import Assistant
-from assistant.local_model import MODELS
 
 COLUMNS = [
     "backend",
@@ -57,7 +57,7 @@ def run(backend: Backend, items: list[dict[str, Any]], seeds: Path, index: Path)
     for item in items:
         answer = assistant.ask(item["question"], id=item["id"])
         row = score(item, answer, seeds)
-        row["fallback"] = bool(getattr(backend, "fell_back", False))
+        row["fallback"] = FALLBACK_NOTICE in answer.notices
         rows.append(row)
         flag = "ok " if row.get("correct", row.get("declined")) else "BAD"
         print(f"  {flag} {item['id']} {row['total_ms']:>7.0f} ms  {answer.text[:90]!r}", flush=True)

@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 import openai  # noqa: E402
 from _common import add_note_argument, machine  # noqa: E402
 
-from assistant.backends.openai_backend import OpenAIBackend, answer_messages  # noqa: E402
+from assistant.answer.backends.openai import OpenAIBackend  # noqa: E402
+from assistant.answer.prompts import answer_messages  # noqa: E402
 from assistant.engine import Assistant  # noqa: E402
 from tests.openai_server import Reply, ScriptedServer  # noqa: E402
 
@@ -76,7 +77,7 @@ def main() -> None:
         assistant.index(progress=False)
         backend = assistant.backend
         assert isinstance(backend, OpenAIBackend)
-        evidence = {q: assistant.select(q)[0].evidence for q in QUESTIONS}
+        evidence = {q: assistant.search(q).selection.evidence for q in QUESTIONS}
         client = openai.OpenAI(base_url=server.url, api_key="x", max_retries=0)
 
         def raw(q: str) -> Iterator[object]:
@@ -102,7 +103,7 @@ def main() -> None:
             q = QUESTIONS[i % len(QUESTIONS)]
             for name, make in cases.items():
                 times[name].append(first_delta_ms(lambda make=make, q=q: make(q)))
-            retrieve.append(assistant.select(q)[1])
+            retrieve.append(assistant.search(q).retrieve_ms)
     rows = {name: summary(values) for name, values in times.items()}
     base = rows["openai client alone"]["p50_ms"]
     for row in rows.values():

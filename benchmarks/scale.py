@@ -185,7 +185,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         for p, text in originals.items():
             p.write_text(text, encoding="utf-8")
     t = time.perf_counter()
-    retriever = assistant._ensure_searcher().retriever
+    retriever = assistant.searcher.retriever
     out["open_s"] = round(time.perf_counter() - t, 2)
     t = time.perf_counter()
     listed = assistant.articles()  # what the UI sidebar shows
@@ -193,7 +193,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     assert len(listed) == first.articles, (len(listed), first.articles)
     qs = queries(first.articles)
     for q in qs[:5]:
-        assistant.select(q)  # warm up
+        assistant.search(q)  # warm up
     times: dict[str, list[float]] = {"bm25": [], "dense": [], "fused": [], "select": []}
     for q in qs:
         for name, fn in (
@@ -224,7 +224,7 @@ def query_memory_mb(seeds: Path, index: Path, embedding: str, qs: list[str]) -> 
         "from assistant.engine import Assistant; "
         "a = Assistant(seeds_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), "
         "embedding=sys.argv[3], backend='extractive', auto_index=False); "
-        "[a.select(q) for q in json.loads(sys.argv[4])]; "
+        "[a.search(q) for q in json.loads(sys.argv[4])]; "
         "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')))"
     )
     args = [str(seeds), str(index), embedding, json.dumps(qs)]

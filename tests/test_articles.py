@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.articles import find_article_files, parse_article, read_article
-from assistant.chunking import chunk_article
 from assistant.errors import SeedsError
+from assistant.ingest.articles import find_article_files, parse_article, read_article
+from assistant.ingest.chunking import chunk_article
 from tests.conftest import SEEDS
 
 BOILERPLATE_BITS = (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.contract import check_answer
+from assistant.answer.conformance import check_answer
 from tests.conftest import SEEDS
 
 CLI = [sys.executable, "-m", "assistant.cli"]

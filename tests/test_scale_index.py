@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from assistant.config import load_settings
-from assistant.embeddings import WordLlamaEmbedding
 from assistant.engine import Assistant
 from assistant.errors import ConfigError
-from assistant.index_state import content_tag, read_state
-from assistant.indexer import BATCH_PASSAGES, Indexer
-from assistant.manifest import Manifest, manifest_path
-from assistant.metadata import article_date
-from assistant.sparse import bm25_dir, saved_tag
-from assistant.store import collection_name, get_collection, make_client
+from assistant.indexing.bm25 import bm25_dir, saved_tag
+from assistant.indexing.embeddings import WordLlamaEmbedding
+from assistant.indexing.indexer import BATCH_PASSAGES, Indexer
+from assistant.indexing.manifest import Manifest, manifest_path
+from assistant.indexing.state import content_tag, read_state
+from assistant.indexing.store import collection_name, get_collection, make_client
+from assistant.ingest.dates import article_date
+from assistant.types import Passage, Sentence
 
 NAME = collection_name("wordllama")
 
@@ -119,7 +122,7 @@ def test_bm25_is_persisted_and_follows_changes(tmp_path: Path) -> None:
     assert saved_tag(bm25_dir(index, NAME)) == (content_tag(state), 12)
 
     def bm25_sources(query: str) -> set[str]:
-        retriever = assistant._ensure_searcher().retriever
+        retriever = assistant.searcher.retriever
         assert retriever.sparse.tag == content_tag(read_state(index) or {}), "loaded, not built"
         return {h.node.metadata["source"] for h in retriever.bm25(query)}
 
@@ -172,9 +175,9 @@ def test_filter_by_source_refuses_or_answers_from_allowed(assistant: Assistant) 
     blocked = assistant.ask(question, sources=[other])
     assert blocked.refused or {c.source for c in blocked.citations} == {other}
     assert all(c.source != gold for c in blocked.citations)
-    hits = assistant._ensure_searcher().retriever.retrieve(question, sources=[other])
+    hits = assistant.searcher.retriever.retrieve(question, sources=[other])
     assert hits and {h.passage.source for h in hits} == {other}
-    assert assistant._ensure_searcher().retriever.retrieve(question, sources=[]) == []
+    assert assistant.searcher.retriever.retrieve(question, sources=[]) == []
 
 
 def test_chroma_url_setting() -> None:
@@ -194,16 +197,32 @@ def test_manifest_file_is_json(tmp_path: Path) -> None:
 
 
 def test_lazy_corpus_stats_match_the_full_ones(assistant: Assistant) -> None:
-    from assistant.evidence import CorpusStats
+    """Document frequencies saved with BM25, and neighbours fetched per query, equal what
+    reading every passage gives."""
+    from assistant.text import document_terms
 
-    searcher = assistant._ensure_searcher()
+    searcher = assistant.searcher
     retriever, lazy = searcher.retriever, searcher.selector.stats
-    full = CorpusStats(retriever.iter_passages())
-    assert lazy.df == full.df and lazy.n == full.n
-    hits = retriever.retrieve("What did Stoltenberg say about the NATO-Russia Council?")
-    for hit in hits:
+    every = list(retriever.iter_passages())
+    df: Counter[str] = Counter()
+    for passage in every:
+        df.update(document_terms(passage.title, passage.text))
+    assert lazy.df == df and lazy.n == len(every)
+    by_source: dict[str, list[tuple[Sentence, Passage]]] = {}
+    for passage in every:
+        by_source.setdefault(passage.source, []).extend((s, passage) for s in passage.sentences)
+    previous, following, passage_of = {}, {}, {}
+    for source, items in by_source.items():
+        items.sort(key=lambda item: item[0].start)
+        for (before, _), (after, _) in itertools.pairwise(items):
+            previous[(source, after.start)] = before
+            following[(source, before.start)] = after
+        passage_of.update({(source, s.start): p for s, p in items})
+    found = searcher.search("What did Stoltenberg say about the NATO-Russia Council?")
+    assert found.hits
+    for hit in found.hits:
         for s in hit.passage.sentences:
             key = (hit.passage.source, s.start)
-            assert lazy.previous.get(key) == full.previous.get(key)
-            assert lazy.following.get(key) == full.following.get(key)
-            assert lazy.passage_of[key] == full.passage_of[key]
+            assert lazy.previous.get(key) == previous.get(key)
+            assert lazy.following.get(key) == following.get(key)
+            assert lazy.passage_of[key] == passage_of[key]

@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-import assistant.sparse as sparse_module
+import assistant.indexing.bm25 as sparse_module
 from assistant.engine import Assistant
-from assistant.index_state import content_tag, read_state
-from assistant.indexer import Indexer
-from assistant.manifest import manifest_path
-from assistant.sparse import SparseIndex, bm25_dir, saved_tag
-from assistant.tokens import TokenStore
+from assistant.indexing.bm25 import SparseIndex, bm25_dir, saved_tag
+from assistant.indexing.indexer import Indexer
+from assistant.indexing.manifest import manifest_path
+from assistant.indexing.state import content_tag, read_state
+from assistant.indexing.tokens import TokenStore
 from assistant.types import ArticleInfo
 from tests.test_scale_index import NAME, _article, _collection, _setup
 
@@ -88,7 +88,7 @@ def test_interrupted_run_marks_bm25_dirty_and_the_next_run_repairs_it(
         backend="extractive",
         auto_index=False,
     )
-    retriever = reader._ensure_searcher().retriever
+    retriever = reader.searcher.retriever
     assert {h.node.metadata["source"] for h in retriever.bm25("zeppelin")} == {
         "2021/01/a0001.txt"
     }, "a reader builds BM25 from Chroma instead of using the stale copy"
@@ -142,8 +142,8 @@ def test_articles_are_listed_from_the_manifest_or_the_metadata(tmp_path: Path) -
 def test_numpy_bm25_scores_equal_bm25s_own_index() -> None:
     import bm25s
 
-    from assistant.sparse import bm25_from_rows
-    from assistant.tokens import bm25_document, tokenize
+    from assistant.indexing.bm25 import bm25_from_rows
+    from assistant.indexing.tokens import bm25_document, tokenize
 
     passages = [
         (f"a{i}#{j}", f"a{i}.txt", f"Report {i} on {topic}", _article(i, topic).split("\n\n")[j])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.backends.align import cite
-from assistant.backends.base import REFUSAL
-from assistant.citations import claims, is_refusal, resolve, verify
-from assistant.condense import heuristic_rewrite, looks_like_follow_up, standalone_question
+from assistant.answer.align import cite
+from assistant.answer.backends.base import REFUSAL
+from assistant.answer.citations import claims, is_refusal, resolve, verify
+from assistant.search.followups import heuristic_rewrite, looks_like_follow_up, standalone_question
 from assistant.types import Evidence, Passage, Sentence
 
 RAW = (

@@ -132,11 +132,9 @@ def new_conversation() -> None:
     st.session_state.messages = []
 
 
-def sidebar(assistant: Assistant, settings: Settings, base: Settings) -> None:
-    """Backend, settings, actions (new chat, re-index, upload, export) and the article list."""
-    messages: list[Message] = st.session_state.messages
-    icon = ":material/add_comment:"
-    st.button("New conversation", on_click=new_conversation, icon=icon, width="stretch")
+def backend_section(assistant: Assistant, messages: list[Message]) -> bool:
+    """Which backend answers and why, and the notes on the latest answer; ``True`` when it
+    is a model (so a temperature applies)."""
     shown = ""
     try:
         choice = assistant.backend_choice
@@ -151,12 +149,11 @@ def sidebar(assistant: Assistant, settings: Settings, base: Settings) -> None:
     for notice in answers[-1].notices if answers else ():  # notes on the latest answer
         if notice != shown:
             st.caption(h.escape_markdown(notice))
+    return model_backend
 
-    with st.expander("Settings"):
-        st.slider("Passages retrieved (top-k)", 1, 20, base.top_k, key="top_k")
-        if model_backend:
-            st.slider("Temperature", 0.0, 1.0, base.temperature, 0.05, key="temperature")
 
+def articles_section(assistant: Assistant) -> None:
+    """Re-index, upload an article, and the (filterable) list of indexed articles."""
     st.subheader("Articles")
     if st.button("Re-index articles", icon=":material/refresh:"):
         try:
@@ -195,24 +192,41 @@ def sidebar(assistant: Assistant, settings: Settings, base: Settings) -> None:
         if matching > len(shown):
             st.caption(f"showing {len(shown)} of {matching}; type in the box to narrow down")
 
+
+def export_section(messages: list[Message]) -> None:
+    """Download the conversation as JSON or Markdown."""
+    st.subheader("Export")
+    st.download_button(
+        "Conversation as JSON",
+        h.conversation_json(messages),
+        file_name="conversation.json",
+        mime="application/json",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    st.download_button(
+        "Conversation as Markdown",
+        h.conversation_markdown(messages),
+        file_name="conversation.md",
+        mime="text/markdown",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def sidebar(assistant: Assistant, settings: Settings, base: Settings) -> None:
+    """Backend, settings, actions (new chat, re-index, upload, export) and the article list."""
+    messages: list[Message] = st.session_state.messages
+    icon = ":material/add_comment:"
+    st.button("New conversation", on_click=new_conversation, icon=icon, width="stretch")
+    model_backend = backend_section(assistant, messages)
+    with st.expander("Settings"):
+        st.slider("Passages retrieved (top-k)", 1, 20, base.top_k, key="top_k")
+        if model_backend:
+            st.slider("Temperature", 0.0, 1.0, base.temperature, 0.05, key="temperature")
+    articles_section(assistant)
     if messages:
-        st.subheader("Export")
-        st.download_button(
-            "Conversation as JSON",
-            h.conversation_json(messages),
-            file_name="conversation.json",
-            mime="application/json",
-            on_click="ignore",
-            icon=":material/download:",
-        )
-        st.download_button(
-            "Conversation as Markdown",
-            h.conversation_markdown(messages),
-            file_name="conversation.md",
-            mime="text/markdown",
-            on_click="ignore",
-            icon=":material/download:",
-        )
+        export_section(messages)
 
 
 def main() -> None:

@@ -22,16 +22,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant.answer.contract import MARKER
 from assistant.config import Settings
+from assistant.ingest.articles import ARTICLE_SUFFIXES
 from assistant.types import Answer, ArticleInfo
 
-ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_UPLOAD_BYTES = 2_000_000
 ARTICLES_SHOWN = 50  # sidebar rows; the filter box finds the rest
 HIGHLIGHT = "orange-background"
 
 _PUNCTUATION = frozenset(string.punctuation)
-_MARKER = re.compile(r"\[(\d+)\]")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -63,7 +63,7 @@ def answer_markdown(text: str, anchor: str) -> str:
     """Answer text escaped, with each ``[n]`` marker turned into a link to ``#anchor``."""
     out: list[str] = []
     pos = 0
-    for match in _MARKER.finditer(text):
+    for match in MARKER.finditer(text):
         out.append(_escape_chars(text[pos : match.start()]))
         out.append(f"[\\[{match.group(1)}\\]](#{anchor})")
         pos = match.end()

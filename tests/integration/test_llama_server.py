@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Assistant
-from assistant.backends.uncited import ALIGNED_NOTICE
-from assistant.contract import check_answer
+from assistant.answer.conformance import check_answer
+from assistant.answer.uncited import ALIGNED_NOTICE
 from assistant.errors import BackendUnavailableError
 from tests.conftest import SEEDS, free_port
 
@@ -32,7 +32,7 @@ QUESTIONS = [
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a llama.cpp server started for this module and stopped after it."""
     pytest.importorskip("llama_cpp.server.app", reason='pip install -e ".[local]"')
-    from assistant.local_model import model_path
+    from assistant.answer.backends.model_parts import model_path
 
     try:
         gguf = model_path()

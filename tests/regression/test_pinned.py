@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from assistant import Answer
-from assistant.contract import check_answer
+from assistant.answer.conformance import check_answer
 from tests.conftest import SEEDS
 
 PINNED = Path(__file__).with_name("questions.jsonl")

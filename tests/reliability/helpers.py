@@ -64,8 +64,8 @@ def write_articles(folder: Path, count: int) -> Path:
 def stored_rows(seeds: Path, index: Path, embedding: str) -> dict[str, Any]:
     """``{"ids": [...], "metadatas": [...]}`` of every passage stored in the index."""
     from assistant.config import load_settings
-    from assistant.embeddings import make_embedding
-    from assistant.store import get_collection, make_client
+    from assistant.indexing.embeddings import make_embedding
+    from assistant.indexing.store import get_collection, make_client
 
     settings = load_settings(seeds_dir=seeds, index_dir=index, embedding=embedding)
     model = make_embedding(embedding).model_name

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.contract import check_answer
+from assistant.answer.conformance import check_answer
 from assistant.engine import Assistant
 from assistant.errors import StoreUnavailableError
 from tests.chroma_server import ChromaServer

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from llama_index.core.schema import TextNode
 
-from assistant.backends.base import REFUSAL
-from assistant.citations import MARKER
-from assistant.contract import check_answer
+from assistant.answer.backends.base import REFUSAL
+from assistant.answer.citations import MARKER
+from assistant.answer.conformance import check_answer
 from assistant.engine import Assistant
 from assistant.errors import IndexStateError
-from assistant.nodes import node_to_passage, safe_source
+from assistant.indexing.nodes import node_to_passage, safe_source
 from tests.reliability.helpers import FAST_EMBEDDING
 
 INJECTED = (
@@ -166,7 +166,7 @@ def test_safe_source() -> None:
 
 def test_poisoned_index_row_gives_a_clear_error_not_a_citation(tmp_path: Path) -> None:
     """A row written into Chroma by someone else stops the assistant with --rebuild advice."""
-    from assistant.store import get_collection, make_client
+    from assistant.indexing.store import get_collection, make_client
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
+from assistant.answer.conformance import check_answer
 from assistant.config import load_settings
-from assistant.contract import check_answer
-from assistant.embeddings import make_embedding
 from assistant.engine import Assistant
 from assistant.errors import IndexStateError
-from assistant.index_state import STATE_FILE, read_state
-from assistant.indexer import Indexer
-from assistant.store import collection_name, get_collection, make_client
+from assistant.indexing.embeddings import make_embedding
+from assistant.indexing.indexer import Indexer
+from assistant.indexing.state import STATE_FILE, read_state
+from assistant.indexing.store import collection_name, get_collection, make_client
 from tests.reliability.helpers import (
     CLI,
     FAST_EMBEDDING,

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from assistant.contract import check_answer
+from assistant.answer.conformance import check_answer
 from assistant.engine import Assistant
 from assistant.errors import AssistantError, QuestionError, SeedsError
-from assistant.questions import clean_question
+from assistant.search.questions import clean_question
 from tests.conftest import SEEDS
 from tests.reliability.helpers import (
     FAST_EMBEDDING,
@@ -132,7 +132,7 @@ def test_bad_files_are_skipped_with_a_reason_and_lose_nothing(
     seeds_copy: Path, tmp_path: Path
 ) -> None:
     """Binary, non-UTF-8, oversized, outside symlinks and duplicates: each reported."""
-    from assistant.articles import MAX_ARTICLE_BYTES
+    from assistant.ingest.articles import MAX_ARTICLE_BYTES
 
     index = tmp_path / "index"
     bot = _assistant(seeds_copy, index)

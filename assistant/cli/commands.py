@@ -1,0 +1,191 @@
+"""The subcommands of ``assistant``: each takes the parsed arguments and the output stream and
+returns the exit code. Heavy modules are imported inside them, so ``--help`` stays instant."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from assistant.errors import QuestionError
+from assistant.jsonl import read_jsonl
+
+if TYPE_CHECKING:
+    from assistant.engine import Assistant
+    from assistant.types import Answer
+
+BATCH_HINT = 'each line must be an object like {"id": "q1", "question": "..."}.'
+
+
+def make_assistant(args: argparse.Namespace) -> Assistant:
+    from assistant.engine import Assistant
+
+    return Assistant(
+        seeds_dir=getattr(args, "seeds", None),
+        index_dir=getattr(args, "index", None),
+        backend=getattr(args, "backend", None),
+    )
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer, then a numbered source list with the quoted passages."""
+    lines = [answer.text]
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+        for c in answer.citations:
+            lines.append(f"[{c.n}] {c.title} — {c.source}, chars {c.start}-{c.end}")
+            lines.append(f"    “{' '.join(c.quote.split())}”")
+    return "\n".join(lines)
+
+
+def _read_batch(path: Path) -> Iterator[dict[str, Any]]:
+    for number, item in read_jsonl(path, QuestionError, BATCH_HINT):
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+            raise QuestionError(
+                f'{path}:{number}: each line needs a "question" string (and optional "id").'
+            )
+        yield item
+
+
+def cmd_index(args: argparse.Namespace, out: IO[str]) -> int:
+    report = make_assistant(args).index(rebuild=args.rebuild)
+    print(report.summary(), file=out)
+    return 0
+
+
+def _print_streamed(items: Iterator[str | Answer], out: IO[str]) -> Answer:
+    """Print deltas as they arrive, the checked answer when verification changed it, sources."""
+    from dataclasses import replace
+
+    from assistant.types import Answer
+
+    parts: list[str] = []
+    final = None
+    for item in items:
+        if isinstance(item, Answer):
+            final = item
+        else:
+            parts.append(item)
+            out.write(item)
+            out.flush()
+    assert final is not None
+    out.write("\n" if parts else "")
+    if " ".join("".join(parts).split()) != " ".join(final.text.split()):
+        print(f"Checked answer: {final.text}", file=out)
+    if final.citations:
+        print(file=out)
+        print(format_answer(replace(final, text="")).lstrip("\n"), file=out)
+    out.flush()
+    for notice in final.notices:
+        print(notice, file=sys.stderr)
+    return final
+
+
+def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
+    assistant = make_assistant(args)
+    if args.batch:
+        if args.question:
+            raise QuestionError("give either a QUESTION or --batch FILE, not both.")
+        if args.source:
+            raise QuestionError("--source applies to one QUESTION, not to --batch.")
+        items = list(_read_batch(args.batch))  # validate the whole file before answering
+        with contextlib.ExitStack() as stack:
+            target = stack.enter_context(open(args.out, "w", encoding="utf-8")) if args.out else out
+            count = 0
+            for answer in assistant.ask_batch(items):
+                target.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+                target.flush()
+                count += 1
+        if args.out:
+            print(f"wrote {count} answers to {args.out}", file=sys.stderr)
+        return 0
+    if not args.question:
+        raise QuestionError('no question given; try: assistant ask "When will NATO meet Russia?"')
+    if args.json:
+        answer = assistant.ask(args.question, sources=args.source)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1), file=out)
+        return 0
+    _print_streamed(assistant.stream(args.question, sources=args.source), out)
+    return 0
+
+
+def cmd_articles(args: argparse.Namespace, out: IO[str]) -> int:
+    """The indexed articles by source (from the manifest: cheap on a big archive)."""
+    from dataclasses import asdict
+
+    for article in make_assistant(args).articles():
+        if args.json:
+            print(json.dumps(asdict(article), ensure_ascii=False), file=out)
+        else:
+            dated = f", {article.date}" if article.date else ""
+            print(
+                f"{article.source}\t{article.title} ({article.passages} passages{dated})", file=out
+            )
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, out: IO[str]) -> int:
+    """A terminal chat: one question a line, follow-ups understood; blank line or EOF exits."""
+    assistant = make_assistant(args)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about the articles. /new starts over; an empty line quits.", file=sys.stderr)
+    messages: list[dict[str, str]] = []
+    while True:
+        if interactive:
+            print("you> ", end="", file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+        if not line.strip():
+            return 0
+        text = line.strip()
+        if text == "/new":
+            messages = []
+            print("(new conversation)", file=out, flush=True)
+            continue
+        messages.append({"role": "user", "content": text})
+        try:
+            answer = _print_streamed(assistant.stream_chat(messages), out)
+        except QuestionError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            messages.pop()
+            continue
+        messages.append({"role": "assistant", "content": answer.text})
+        print(file=out, flush=True)
+
+
+def cmd_eval(args: argparse.Namespace, out: IO[str]) -> int:
+    """Run a pinned set, print the metrics table; exit 1 when a given threshold is missed."""
+    from assistant import evaluation
+
+    items = evaluation.load_set(args.file)  # validate the whole file before answering
+    assistant = make_assistant(args)
+    print(f"backend {assistant.backend.name}: {assistant.backend_choice.reason}", file=sys.stderr)
+
+    def progress(number: int, result: Any) -> None:
+        if not args.quiet:
+            mark = "ok" if result.passed and not result.contract_problems else "FAIL"
+            print(f"[{number}/{len(items)}] {result.item.id} {mark}", file=sys.stderr)
+
+    report = evaluation.evaluate(assistant, items, file=str(args.file), progress=progress)
+    print(evaluation.format_table(report), file=out)
+    for result in report.failures:
+        print(f"FAILED {evaluation.failure_reason(result)}", file=out)
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
+        args.json_out.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote the report to {args.json_out}", file=sys.stderr)
+    if args.update:
+        path = evaluation.snapshot_path(args.file, report.backend)
+        count = evaluation.write_snapshot(path, (r.answer for r in report.results))
+        print(f"wrote {count} answers to {path}; review with `git diff {path}`", file=sys.stderr)
+    limits = {name: getattr(args, name) for name in evaluation.THRESHOLDS}
+    missed = evaluation.check_thresholds(report.metrics, limits)
+    for line in missed:
+        print(f"threshold missed: {line}", file=sys.stderr)
+    return 1 if missed else 0

@@ -1,0 +1,49 @@
+"""The list of indexed articles (source, title, passage count, date) for people to browse.
+
+Read from the indexer's manifest when it agrees with Chroma's passage count, so listing a
+50,000-article archive reads one small JSON file instead of every passage; otherwise (no
+manifest, e.g. a Chroma server filled from another machine) from the stored metadata
+alone, a page at a time, never the passage texts.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from assistant.config import Settings
+from assistant.indexing.manifest import Manifest, manifest_path
+from assistant.indexing.store import collection_name, iter_pages
+from assistant.types import ArticleInfo
+
+
+def indexed_articles(settings: Settings, collection: Any) -> list[ArticleInfo]:
+    """Every indexed article, by source."""
+    path = manifest_path(settings.index_dir, collection_name(settings.embedding))
+    manifest = Manifest.load(path)
+    if manifest is not None and manifest.total_passages() == collection.count():
+        found = [
+            ArticleInfo(source, entry.title or _fallback_title(source), entry.passages, entry.date)
+            for source, entry in manifest.entries.items()
+        ]
+    else:
+        found = _from_metadata(collection)
+    return sorted(found, key=lambda a: a.source)
+
+
+def _from_metadata(collection: Any) -> list[ArticleInfo]:
+    seen: dict[str, list[Any]] = {}  # source -> [title, passages, date]
+    for got in iter_pages(collection, ["metadatas"]):
+        for meta in got["metadatas"] or []:
+            meta = meta or {}
+            source = str(meta.get("source", ""))
+            entry = seen.setdefault(source, [str(meta.get("title", "")), 0, meta.get("date")])
+            entry[1] += 1
+    return [
+        ArticleInfo(source, title or _fallback_title(source), n, date)
+        for source, (title, n, date) in seen.items()
+    ]
+
+
+def _fallback_title(source: str) -> str:
+    return PurePosixPath(source).stem.replace("_", " ").replace("-", " ")

@@ -1,0 +1,268 @@
+"""Build and update the index incrementally: only new or changed articles are embedded.
+
+Files are streamed one at a time and their passages embedded in batches across articles
+(one embedding call and one Chroma write per ``BATCH_PASSAGES`` passages). A manifest
+(``manifest.py``) lets an unchanged file be skipped by size and modification time without
+reading it; when the manifest disagrees with Chroma's passage count (a crash, a lost file)
+the stored metadata is read instead, and every file is hashed. An article's old passages
+are deleted by ``where={"source": ...}``, so leftovers of an interrupted run are cleaned.
+After a run that changed something the BM25 index (``bm25.py``) is rebuilt and saved,
+from the saved token store (``tokens.py``) with only the re-embedded articles' rows
+replaced; when that store cannot be trusted, from every passage in Chroma. A lock file
+keeps two writers apart.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import BaseNode, MetadataMode
+
+from assistant.config import Settings
+from assistant.errors import SeedsError
+from assistant.indexing.bm25 import SparseIndex, bm25_dir, mark_dirty, saved_tag
+from assistant.indexing.manifest import FileEntry, Manifest, manifest_path
+from assistant.indexing.nodes import passage_to_node
+from assistant.indexing.runs import Batch, IndexReport, RunState, stored_articles
+from assistant.indexing.state import content_tag, index_lock, read_state, write_state
+from assistant.indexing.store import (
+    collection_name,
+    delete_collection,
+    get_collection,
+    make_client,
+)
+from assistant.indexing.tokens import TokenStore
+from assistant.ingest.articles import read_article, scan_seeds
+from assistant.ingest.chunking import chunk_article
+from assistant.ingest.dates import article_date
+
+BATCH_PASSAGES = 256  # passages per embedding call and Chroma write
+MANIFEST_EVERY_S = 2.0  # at most one manifest write per this many seconds (and at the end)
+
+
+def _add_date(nodes: Sequence[BaseNode], found: str | None) -> None:
+    """Store the article's date (``YYYY-MM-DD``) as metadata, never in the embedded text."""
+    if found is None:
+        return
+    for node in nodes:
+        node.metadata["date"] = found
+        node.excluded_embed_metadata_keys.append("date")
+        node.excluded_llm_metadata_keys.append("date")
+
+
+class Indexer:
+    """Keeps the Chroma collection in step with the article files."""
+
+    def __init__(self, settings: Settings, embed_model: BaseEmbedding) -> None:
+        self.settings = settings
+        self.embed_model = embed_model
+
+    def run(self, rebuild: bool = False, progress: bool | None = None) -> IndexReport:
+        """Bring the index up to date with the seeds folder and report what changed."""
+        from tqdm import tqdm
+
+        settings = self.settings
+        started = time.perf_counter()
+        files, left_out = scan_seeds(settings.seeds_dir)
+        if not files:
+            raise SeedsError(
+                f"no articles in {settings.seeds_dir}/; add .txt or .md files (UTF-8 text) "
+                "and run `assistant index` again. The index was left as it was."
+            )
+        with index_lock(settings.index_dir):
+            run = self._open(rebuild)
+            run.skipped.extend(left_out)
+            show = (sys.stderr.isatty() if progress is None else progress) and len(files) > 1
+            bar = tqdm(files, desc="indexing", unit="file", disable=not show, file=sys.stderr)
+            for file in bar:
+                if self._take(run, file) and len(run.batch.nodes) >= BATCH_PASSAGES:
+                    self._flush(run)
+                    bar.set_postfix(embedded=run.counts["embedded"], refresh=False)
+            self._flush(run)
+            self._remove_gone(run)
+            run.manifest.save()
+            changed = rebuild or any(run.counts[k] for k in ("added", "updated", "removed"))
+            state = self._finish(run, changed)
+        return IndexReport(
+            articles=len(run.seen) - run.unreadable,
+            passages=int(state["passages"]),
+            seconds=time.perf_counter() - started,
+            skipped=tuple(run.skipped),
+            hashed=run.hashed,
+            **run.counts,
+        )
+
+    # --- the steps of a run ------------------------------------------------------------
+    def _open(self, rebuild: bool) -> RunState:
+        """Open (or, with ``rebuild``, recreate) the collection and decide what is stored:
+        the manifest when it agrees with Chroma's passage count, else Chroma's metadata."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        settings = self.settings
+        name = collection_name(settings.embedding)
+        client = make_client(settings)
+        if rebuild:
+            delete_collection(client, settings.embedding)
+        collection: Any = get_collection(
+            client, settings.embedding, self.embed_model.model_name, create=True
+        )
+        count = collection.count()
+        path = manifest_path(settings.index_dir, name)
+        loaded = None if rebuild else Manifest.load(path)
+        trusted = loaded is not None and loaded.total_passages() == count
+        manifest = loaded if trusted and loaded is not None else Manifest(path)
+        stored = None if trusted or count == 0 else stored_articles(collection)
+        return RunState(
+            collection=collection,
+            store=ChromaVectorStore(chroma_collection=collection),
+            manifest=manifest,
+            stored=stored,
+            known=frozenset(manifest.entries if stored is None else stored),
+            sparse_dir=bm25_dir(settings.index_dir, name),
+            count_at_start=count,
+        )
+
+    def _take(self, run: RunState, file: Path) -> bool:
+        """Classify one article file: unchanged (skipped by size and mtime, or by its hash),
+        unreadable, a duplicate, or new/changed: then its passages join the batch (True)."""
+        source = file.relative_to(self.settings.seeds_dir).as_posix()
+        run.seen.add(source)
+        prev = run.manifest.entries.get(source) if run.stored is None else None
+        try:
+            stat: os.stat_result | None = file.stat()
+        except OSError:
+            stat = None
+        if prev is not None and stat is not None and prev.same_file(stat):
+            if not run.duplicate(source, prev.sha256):
+                run.counts["unchanged"] += 1
+            return False
+        try:
+            article = read_article(file, self.settings.seeds_dir)
+        except SeedsError as exc:
+            run.skipped.append((source, str(exc).split(": ", 1)[-1]))
+            run.unreadable += 1
+            return False  # keep whatever was indexed for it before
+        run.hashed += 1
+        if run.duplicate(source, article.sha256):
+            return False
+        size, mtime = (stat.st_size, stat.st_mtime_ns) if stat else (-1, -1)
+        date = article_date(article.raw)
+        if prev is not None and prev.sha256 == article.sha256:
+            run.manifest.entries[source] = replace(
+                prev, size=size, mtime_ns=mtime, title=article.title, date=date
+            )
+            run.counts["unchanged"] += 1
+            return False
+        passages = chunk_article(article)
+        entry = FileEntry(size, mtime, article.sha256, len(passages), article.title, date)
+        old = run.stored.get(source) if run.stored is not None else None
+        if (
+            old is not None
+            and old.hashes == {article.sha256}
+            and sorted(old.ids) == sorted(p.id for p in passages)
+        ):  # all of it is stored: a run killed mid-write can leave only a part
+            run.manifest.entries[source] = entry
+            run.counts["unchanged"] += 1
+            return False
+        nodes = [passage_to_node(p, article.sha256) for p in passages]
+        _add_date(nodes, date)
+        run.counts["updated" if source in run.known else "added"] += 1
+        run.counts["embedded"] += len(nodes)
+        run.batch.nodes.extend(nodes)
+        run.batch.entries[source] = entry
+        return True
+
+    def _flush(self, run: RunState) -> None:
+        """Embed the batch, replace its articles' passages in Chroma, record them."""
+        batch = run.batch
+        if not batch.entries:
+            return
+        if batch.nodes:
+            texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in batch.nodes]
+            vectors = self.embed_model.get_text_embedding_batch(texts)
+            for node, vector in zip(batch.nodes, vectors, strict=True):
+                node.embedding = vector
+        self._start_writing(run)
+        if run.count_at_start > 0:  # an empty collection has no leftovers to delete
+            run.collection.delete(where={"source": {"$in": sorted(batch.entries)}})
+        if batch.nodes:
+            run.store.add(batch.nodes)
+        if run.tokens is not None:
+            run.tokens.drop_sources(batch.entries)
+            run.tokens.add(
+                [
+                    (n.node_id, n.metadata["source"], n.metadata["title"], n.get_content())
+                    for n in batch.nodes
+                ]
+            )
+        run.manifest.entries.update(batch.entries)
+        run.manifest.save_every(MANIFEST_EVERY_S)
+        run.batch = Batch()
+
+    def _remove_gone(self, run: RunState) -> None:
+        """Delete the passages of articles that are no longer in the seeds folder."""
+        gone = sorted(run.known - run.seen)
+        if gone:
+            self._start_writing(run)
+            if run.tokens is not None:
+                run.tokens.drop_sources(gone)
+        for i in range(0, len(gone), 500):
+            run.collection.delete(where={"source": {"$in": gone[i : i + 500]}})
+        for source in gone:
+            run.manifest.entries.pop(source, None)
+        run.counts["removed"] = len(gone)
+
+    def _saved_tokens(self, run: RunState) -> TokenStore | None:
+        """The token store saved for the current content, or an empty one for an empty
+        collection; ``None`` when it cannot be trusted (BM25 is then built from Chroma)."""
+        if run.count_at_start == 0:
+            return TokenStore()
+        state = read_state(self.settings.index_dir)
+        expected = (content_tag(state), run.count_at_start) if state is not None else None
+        if expected is None or saved_tag(run.sparse_dir) != expected:
+            return None
+        tokens = TokenStore.load(run.sparse_dir)
+        return tokens if tokens is not None and len(tokens) == run.count_at_start else None
+
+    def _start_writing(self, run: RunState) -> None:
+        """Before the first change to Chroma: load the token store that goes with the saved
+        BM25 index, then mark that index as behind Chroma until ``_finish`` replaces it."""
+        if not run.wrote:
+            run.tokens = self._saved_tokens(run)
+            mark_dirty(run.sparse_dir)
+            run.wrote = True
+
+    def _finish(self, run: RunState, changed: bool) -> dict[str, Any]:
+        """Rebuild BM25 when the content changed (or its saved copy is stale); write state."""
+        index_dir = self.settings.index_dir
+        previous = read_state(index_dir) or {}
+        generation = int(previous.get("generation", 0)) + 1
+        # None: no saved BM25 index, or one an interrupted run marked dirty (Chroma changed).
+        saved = saved_tag(run.sparse_dir)
+        fresh = "content_generation" in previous and not changed and saved is not None
+        state = {
+            "embedding": self.settings.embedding,
+            "embedding_model": self.embed_model.model_name,
+            "collection": collection_name(self.settings.embedding),
+            "articles": len(run.manifest.entries),
+            "passages": run.collection.count(),
+            "generation": generation,
+            "content_generation": previous["content_generation"] if fresh else generation,
+            "updated_at": time.time(),
+        }
+        tag = content_tag(state)
+        if saved != (tag, state["passages"]):
+            tokens = run.tokens
+            if tokens is not None and len(tokens) == state["passages"]:
+                SparseIndex.from_tokens(tokens, tag).save(run.sparse_dir)
+            else:
+                SparseIndex.build(run.collection, tag).save(run.sparse_dir)
+        write_state(index_dir, state)
+        return state

@@ -1,1 +1,0 @@
-"""Prompt files (``*.md``), read with ``importlib.resources``."""

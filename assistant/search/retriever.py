@@ -1,0 +1,166 @@
+"""Hybrid retrieval: BM25 (``indexing.bm25``) and dense (Chroma via LlamaIndex) fused by rank.
+
+The BM25 index is loaded from ``index_dir/bm25/`` when its tag matches the index content
+(the indexer saves it after every run that changed something); otherwise it is built in
+memory from the passages in Chroma, so BM25 and dense always see the same passages. Only
+ids and scores are held in memory: the texts of the hits are fetched from Chroma by id.
+A ``sources`` filter is applied inside both retrievers (a Chroma ``where`` and a BM25
+weight mask), so a filtered-out article can never be retrieved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import NodeWithScore, QueryBundle
+
+from assistant.indexing.bm25 import SparseIndex, bm25_dir
+from assistant.indexing.nodes import node_to_passage
+from assistant.indexing.store import collection_name, iter_pages, store_errors
+from assistant.types import Passage, ScoredPassage
+
+RRF_K = 60.0
+CACHE_PASSAGES = 4096
+
+# bm25s logs a warning whenever top-k exceeds the corpus size; that is expected here.
+logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
+logging.getLogger("bm25s").setLevel(logging.ERROR)
+
+
+def reciprocal_rank_fusion(
+    ranked_lists: list[list[str]], k: float = RRF_K
+) -> list[tuple[str, float]]:
+    """Fuse ranked id lists: score(id) = sum over lists of 1 / (k + rank), rank from 1."""
+    scores: dict[str, float] = {}
+    for ranked in ranked_lists:
+        for rank, item in enumerate(ranked, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+class HybridRetriever:
+    """BM25 ⊕ dense retrieval over one Chroma collection."""
+
+    def __init__(
+        self,
+        collection: Any,
+        embed_model: BaseEmbedding,
+        top_k: int,
+        candidates: int | None = None,
+        *,
+        sparse: SparseIndex | None = None,
+    ) -> None:
+        """``candidates`` passages come from each retriever (default ``2 * top_k``); the
+        fused list keeps ``top_k``. ``sparse`` is a loaded BM25 index (else built now)."""
+        from llama_index.core import VectorStoreIndex
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.top_k = top_k
+        self.depth = candidates or 2 * top_k
+        self.collection = collection
+        self._store = ChromaVectorStore(chroma_collection=collection)
+        self._index = VectorStoreIndex.from_vector_store(self._store, embed_model=embed_model)
+        self._dense = self._index.as_retriever(similarity_top_k=self.depth)
+        with store_errors():
+            self.sparse = sparse if sparse is not None else SparseIndex.build(collection)
+        self._cache: dict[str, Passage] = {}
+
+    @classmethod
+    def for_index(
+        cls, collection: Any, embed_model: BaseEmbedding, top_k: int, index_dir: Path, tag: str
+    ) -> HybridRetriever:
+        """A retriever using the BM25 index the indexer saved for content ``tag``."""
+        directory = bm25_dir(index_dir, collection_name_of(collection))
+        with store_errors():
+            sparse = SparseIndex.load(directory, tag, collection.count())
+        return cls(collection, embed_model, top_k, sparse=sparse)
+
+    def __len__(self) -> int:
+        return len(self.sparse)
+
+    # --- passages ----------------------------------------------------------------------
+    def iter_passages(self) -> Iterator[Passage]:
+        """Every stored passage, read from Chroma a page at a time."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        with store_errors():
+            for got in iter_pages(self.collection, ["documents", "metadatas"]):
+                docs, metas = got["documents"] or [], got["metadatas"] or []
+                for doc, meta in zip(docs, metas, strict=False):
+                    yield node_to_passage(metadata_dict_to_node(dict(meta), text=doc))
+
+    def _nodes(self, ids: Sequence[str]) -> dict[str, Any]:
+        if not ids:  # ChromaVectorStore.get_nodes([]) would return every node
+            return {}
+        with store_errors():
+            return {n.node_id: n for n in self._store.get_nodes(node_ids=list(ids))}
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, Passage]:
+        """The passages with these ids (cached), fetched from Chroma when not known yet."""
+        missing = [i for i in ids if i not in self._cache]
+        if len(self._cache) + len(missing) > CACHE_PASSAGES:
+            self._cache.clear()
+        for pid, node in self._nodes(missing).items():
+            self._cache[pid] = node_to_passage(node)
+        return {i: self._cache[i] for i in ids if i in self._cache}
+
+    # --- retrieval ---------------------------------------------------------------------
+    def bm25(self, query: str, sources: Sequence[str] | None = None) -> list[NodeWithScore]:
+        """BM25 hits with a positive score, best first (only from ``sources`` if given)."""
+        hits = self.sparse.search(query, self.depth, sources)
+        nodes = self._nodes([pid for pid, _ in hits])
+        return [NodeWithScore(node=nodes[pid], score=s) for pid, s in hits if pid in nodes]
+
+    def dense(self, query: str, sources: Sequence[str] | None = None) -> list[NodeWithScore]:
+        """Nearest passages by embedding (only from ``sources`` if given)."""
+        if not len(self) or (sources is not None and not sources):
+            return []
+        retriever = self._dense
+        if sources is not None:
+            from llama_index.core.vector_stores.types import (
+                FilterOperator,
+                MetadataFilter,
+                MetadataFilters,
+            )
+
+            only = MetadataFilter(key="source", value=list(sources), operator=FilterOperator.IN)
+            retriever = self._index.as_retriever(
+                similarity_top_k=self.depth, filters=MetadataFilters(filters=[only])
+            )
+        with store_errors():
+            return retriever.retrieve(QueryBundle(query))
+
+    def retrieve(self, query: str, sources: Sequence[str] | None = None) -> list[ScoredPassage]:
+        """The top-k passages for ``query`` by reciprocal-rank fusion of BM25 and dense."""
+        sparse_hits = self.bm25(query, sources)
+        dense_hits = self.dense(query, sources)
+        bm25_rank = {h.node.node_id: i for i, h in enumerate(sparse_hits, start=1)}
+        dense_rank = {h.node.node_id: i for i, h in enumerate(dense_hits, start=1)}
+        dense_score = {h.node.node_id: float(h.score or 0.0) for h in dense_hits}
+        fused = reciprocal_rank_fusion(
+            [[h.node.node_id for h in sparse_hits], [h.node.node_id for h in dense_hits]]
+        )[: self.top_k]
+        for hit in (*sparse_hits, *dense_hits):
+            if hit.node.node_id not in self._cache:
+                self._cache[hit.node.node_id] = node_to_passage(hit.node)
+        found = self.fetch([pid for pid, _ in fused])
+        return [
+            ScoredPassage(
+                passage=found[pid],
+                score=score,
+                bm25_rank=bm25_rank.get(pid),
+                dense_rank=dense_rank.get(pid),
+                dense_score=dense_score.get(pid),
+            )
+            for pid, score in fused
+            if pid in found
+        ]
+
+
+def collection_name_of(collection: Any) -> str:
+    """The name of a Chroma collection object (``passages-<embedding>``)."""
+    return str(getattr(collection, "name", "")) or collection_name("unknown")

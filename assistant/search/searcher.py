@@ -1,0 +1,121 @@
+"""One search step for one index generation: question in, retrieved passages and the
+evidence selection out.
+
+``open_searcher`` opens the Chroma collection, the hybrid retriever (with its saved BM25
+index) and the evidence selector of the generation the index state names. ``Searcher.search``
+turns a user's source filter into stored sources, declines requests that are not questions
+about the articles, retrieves, makes the retrieved passages' neighbouring sentences known to
+the corpus statistics, and selects the evidence.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from assistant.config import Settings
+from assistant.errors import IndexMissingError, SeedsError
+from assistant.indexing.state import content_tag
+from assistant.indexing.store import get_collection, make_client
+from assistant.search.evidence import EvidenceSelector, Selection
+from assistant.search.questions import off_task_reason
+from assistant.search.retriever import HybridRetriever
+from assistant.search.statistics import CorpusStatistics
+from assistant.types import ScoredPassage
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What one search found for a (cleaned) question."""
+
+    question: str
+    hits: tuple[ScoredPassage, ...]  # fused ranking, best first
+    selection: Selection
+    retrieve_ms: float
+    off_task: str | None = None  # why the request is not a question about the articles
+
+
+class Searcher:
+    """Retriever, corpus statistics and evidence selector for one generation of the index."""
+
+    def __init__(
+        self,
+        generation: int,
+        retriever: HybridRetriever,
+        selector: EvidenceSelector,
+        seeds_dir: Path,
+    ) -> None:
+        self.generation = generation
+        self.retriever = retriever
+        self.selector = selector
+        self.seeds_dir = seeds_dir
+
+    def search(self, question: str, *, sources: Sequence[str] | None = None) -> SearchResult:
+        """Retrieve and select evidence for ``question``; with ``sources`` (paths in the
+        seeds folder) only those articles are searched."""
+        started = time.perf_counter()
+        why = off_task_reason(question)  # override the rules, leak the prompt, write a poem
+        if why:
+            return SearchResult(question, (), Selection((), 0.0, False), _ms(started), why)
+        hits = self.retriever.retrieve(question, sources=source_filter(sources, self.seeds_dir))
+        self.selector.stats.include(h.passage for h in hits)
+        selection = self.selector.select(question, hits)
+        return SearchResult(question, tuple(hits), selection, _ms(started))
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def open_searcher(
+    settings: Settings, embed_model: BaseEmbedding, state: dict[str, Any]
+) -> Searcher:
+    """The searcher for the index generation ``state`` (from ``read_state``) describes."""
+    client = make_client(settings)
+    collection = get_collection(client, settings.embedding, embed_model.model_name, create=False)
+    if collection is None:
+        raise IndexMissingError(
+            f"the index in {settings.index_dir} has no passages for embedding "
+            f"{settings.embedding!r}; run `assistant index`."
+        )
+    retriever = HybridRetriever.for_index(
+        collection, embed_model, settings.top_k, settings.index_dir, content_tag(state)
+    )
+    if len(retriever) == 0:
+        raise SeedsError(
+            f"no articles in {settings.seeds_dir}/ are indexed; add .txt or .md "
+            "files (UTF-8 text) and run `assistant index`."
+        )
+    # Term statistics saved with BM25; neighbours fetched per query by id.
+    stats = CorpusStatistics(retriever.sparse.df, len(retriever), retriever.fetch)
+    selector = EvidenceSelector(
+        stats,
+        embed_model,
+        max_evidence=settings.max_evidence,
+        min_support=settings.min_support,
+    )
+    # load the embedding model now rather than in the middle of the first answer
+    embed_model.get_query_embedding("warm up")
+    generation = int(state.get("generation", 0))
+    return Searcher(generation, retriever, selector, settings.seeds_dir)
+
+
+def source_filter(sources: Sequence[str] | None, seeds_dir: Path) -> list[str] | None:
+    """A source filter as stored sources: ``None`` means all; a path to a file inside the
+    seeds folder (``seeds/2024/a.txt``) becomes relative to it (``2024/a.txt``)."""
+    if sources is None:
+        return None
+    root = seeds_dir.resolve()
+    found = []
+    for item in sources:
+        path = Path(item)
+        if path.is_file() and path.resolve().is_relative_to(root):
+            found.append(path.resolve().relative_to(root).as_posix())
+        else:
+            found.append(str(item).replace("\\", "/").removeprefix("./"))
+    return found
