@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answer.conformance import ANSWER_KEYS
+from assistant.answer.contract import claims
 from assistant.cli import main
 from assistant.evaluation import (
     EvalSetError,
@@ -20,7 +21,6 @@ from assistant.evaluation import (
 )
 from assistant.evaluation.metrics import (
     PinnedItem,
-    claims,
     keyword_found,
     keywords_match,
     percentile,
@@ -74,6 +74,9 @@ def test_keywords_are_word_boundary_aware_and_fold_quotes() -> None:
 
 def test_a_marker_after_a_closing_quote_stays_with_its_claim() -> None:
     assert claims(PADDED.text) == [f"{JULY[:-1]} [1].", f"{SUSPENDED} [2]"]
+    # in the middle of an answer too: "[2]" belongs to the quote before it, not the next claim
+    text = "He called them “suspended.” [2] They meet on July 13 [1]."
+    assert claims(text) == ["He called them “suspended.” [2]", "They meet on July 13 [1]."]
 
 
 def test_score_of_a_correct_answer() -> None:

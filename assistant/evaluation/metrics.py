@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer.conformance import check_answer
-from assistant.answer.contract import marker_numbers
-from assistant.text import normalize, split_sentences
+from assistant.answer.contract import claims, marker_numbers
+from assistant.text import normalize
 from assistant.types import Answer, Citation
 
 
@@ -52,20 +52,6 @@ def _folded(text: str) -> str:
 def contains(haystack: str, needle: str) -> bool:
     """``needle`` inside ``haystack`` after folding case, quotes, dashes and blanks."""
     return _folded(needle) in _folded(haystack)
-
-
-def claims(text: str) -> list[str]:
-    """The sentences of an answer; a fragment that is only markers ("[2]") joins the one
-    before it, so ``... suspended.” [2]`` is one claim carrying ``[2]``."""
-    out: list[str] = []
-    for start, end in split_sentences(text):
-        piece = text[start:end]
-        bare = re.sub(r"\[[\d,;\s]*\]", "", piece)
-        if out and not re.search(r"\w", bare):
-            out[-1] = f"{out[-1]} {piece}"
-        elif re.search(r"\w", bare):
-            out.append(piece)
-    return out
 
 
 def supports(citation: Citation, item: PinnedItem) -> bool:
