@@ -153,12 +153,19 @@ class Assistant:
         yield from self._written(question, found, id, (), started)
 
     def answer(
-        self, found: SearchResult, *, question: str | None = None, id: str | None = None
+        self,
+        found: SearchResult,
+        *,
+        question: str | None = None,
+        id: str | None = None,
+        notices: Sequence[str] = (),
     ) -> Answer:
         """The ``Answer`` for a search result (``question``: the user's words, if they
-        differ from the cleaned ``found.question``)."""
+        differ from the cleaned ``found.question``; ``notices`` to add, e.g. from
+        ``understand``)."""
         started = time.perf_counter() - found.retrieve_ms / 1000
-        return _final(self._written(question or found.question, found, id, (), started))
+        words = question or found.question
+        return _final(self._written(words, found, id, tuple(notices), started))
 
     def _written(
         self,
@@ -239,6 +246,14 @@ class Assistant:
         """
         started = time.perf_counter()
         users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
+        query, notices = self.understand(messages)
+        found = self.search(query)
+        yield from self._written(users[-1] if users else "", found, None, notices, started)
+
+    def understand(self, messages: Sequence[Mapping[str, str]]) -> tuple[str, tuple[str, ...]]:
+        """The last user message as a standalone question, and the notice saying how it was
+        understood when the earlier turns changed it."""
+        users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
         question = users[-1] if users else ""
         choice = self.backend_choice
         try:
@@ -247,9 +262,7 @@ class Assistant:
             query = standalone_question(messages, self._fall_back(choice, exc).backend)
         query = query or question
         rewritten = " ".join(query.split()) != " ".join(question.split())
-        notices = (f"understood as: {query}",) if rewritten else ()
-        found = self.search(query)
-        yield from self._written(question, found, None, notices, started)
+        return query, (f"understood as: {query}",) if rewritten else ()
 
     def chat(self, messages: Sequence[Mapping[str, str]]) -> Answer:
         """Answer the last user message, reading earlier turns for context."""

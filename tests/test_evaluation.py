@@ -16,6 +16,7 @@ from assistant.evaluation import (
     check_thresholds,
     load_set,
     read_snapshot,
+    select_items,
     snapshot_diff,
     snapshot_path,
 )
@@ -256,3 +257,65 @@ def test_cli_reports_a_bad_set_with_its_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "q?", "answerable": true}\n', encoding="utf-8")
     assert main(["eval", str(bad), "--index", str(tmp_path / "none")]) == 2
+
+
+def test_split_category_turns_forbid_and_parts_are_read(tmp_path: Path) -> None:
+    line = {
+        "id": "x1",
+        "split": "test",
+        "category": "two_part",
+        "question": "When is the meeting and who chairs it?",
+        "answerable": True,
+        "keywords": [["July 13"]],
+        "sources": ["004_3b952a9fea412592.txt"],
+        "forbid": ["Putin"],
+        "parts": [
+            {"ask": "when", "answerable": True, "keywords": [["July 13"]], "sources": ["a.txt"]},
+            {"ask": "who chairs it", "answerable": False},
+        ],
+        "note": "the chair is not named",
+    }
+    path = tmp_path / "set.jsonl"
+    path.write_text(json.dumps(line) + "\n" + json.dumps({**line, "id": "x2", "split": "dev"}))
+    first, second = load_set(path)
+    assert (first.split, first.category, first.forbid) == ("test", "two_part", ("Putin",))
+    assert [p.answerable for p in first.parts] == [True, False]
+    assert first.parts[0].keywords == (("July 13",),)
+    assert [i.id for i in select_items([first, second], "dev", None)] == ["x2"]
+    with pytest.raises(EvalSetError, match="--split"):
+        select_items([first], "dev", ["paraphrase"])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"split": "train"}, '"split" must be one of'),
+        ({"category": "riddle"}, '"category" must be one of'),
+        ({"turns": "What?"}, '"turns" must be a list'),
+        ({"parts": [{"ask": "when"}]}, 'needs "answerable"'),
+        ({"parts": [{"ask": "when", "answerable": False, "why": 1}]}, "unknown part field"),
+    ],
+)
+def test_bad_new_fields_name_the_line(tmp_path: Path, change: dict, message: str) -> None:
+    path = tmp_path / "set.jsonl"
+    path.write_text(json.dumps({"question": "Why?", "answerable": False, **change}) + "\n")
+    with pytest.raises(EvalSetError, match=message):
+        load_set(path)
+
+
+def test_a_follow_up_is_asked_after_its_earlier_turns(assistant: object) -> None:
+    from assistant.evaluation import evaluate
+    from assistant.evaluation.metrics import PinnedItem
+
+    item = PinnedItem(
+        id="f1",
+        question="At what level will it be held?",
+        answerable=True,
+        keywords=(("ambassadorial",),),
+        sources=("004_3b952a9fea412592.txt",),
+        turns=("When will the NATO-Russia Council meet?",),
+    )
+    report = evaluate(assistant, [item])  # type: ignore[arg-type]
+    result = report.results[0]
+    assert result.passed, result.answer.text
+    assert any(n.startswith("understood as:") for n in result.answer.notices)

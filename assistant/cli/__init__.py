@@ -72,6 +72,10 @@ def _add_eval(sub: Any) -> None:
         help="also record the answers as <set folder>/snapshots/<backend>.jsonl for review",
     )
     p.add_argument("--quiet", action="store_true", help="no per-question progress on stderr")
+    p.add_argument("--split", choices=("dev", "test"), help="only the items of this split")
+    p.add_argument(
+        "--category", action="append", metavar="NAME", help="only this category; repeatable"
+    )
     for option, (_, kind, what) in THRESHOLDS.items():
         bound = "minimum" if kind == "min" else "maximum"
         p.add_argument(

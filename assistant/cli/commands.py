@@ -163,6 +163,7 @@ def cmd_eval(args: argparse.Namespace, out: IO[str]) -> int:
     from assistant import evaluation
 
     items = evaluation.load_set(args.file)  # validate the whole file before answering
+    items = evaluation.select_items(items, args.split, args.category)
     assistant = make_assistant(args)
     print(f"backend {assistant.backend.name}: {assistant.backend_choice.reason}", file=sys.stderr)
 

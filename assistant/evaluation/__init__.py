@@ -5,7 +5,7 @@ whole set (``runner``), its table and thresholds (``report``) and answer snapsho
 from assistant.errors import EvalSetError
 from assistant.evaluation.report import ROWS, THRESHOLDS, check_thresholds, format_table
 from assistant.evaluation.runner import EvalReport, evaluate, failure_reason, retrieval_facts
-from assistant.evaluation.sets import load_set, parse_item
+from assistant.evaluation.sets import load_set, parse_item, select_items
 from assistant.evaluation.snapshots import (
     read_snapshot,
     snapshot_diff,
@@ -27,6 +27,7 @@ __all__ = [
     "parse_item",
     "read_snapshot",
     "retrieval_facts",
+    "select_items",
     "snapshot_diff",
     "snapshot_path",
     "snapshot_record",

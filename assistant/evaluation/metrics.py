@@ -20,6 +20,18 @@ from assistant.answer.contract import claims, marker_numbers
 from assistant.text import normalize
 from assistant.types import Answer, Citation
 
+Groups = tuple[tuple[str, ...], ...]  # keyword groups of alternatives
+
+
+@dataclass(frozen=True)
+class PinnedPart:
+    """One ask of a two-part question."""
+
+    ask: str
+    answerable: bool
+    keywords: Groups = ()
+    sources: tuple[str, ...] = ()
+
 
 @dataclass(frozen=True)
 class PinnedItem:
@@ -28,10 +40,15 @@ class PinnedItem:
     id: str
     question: str
     answerable: bool
-    keywords: tuple[tuple[str, ...], ...] = ()
+    keywords: Groups = ()
     sources: tuple[str, ...] = ()
     quote: str | None = None
     line: int = 0  # line number in the file it came from (for messages)
+    split: str | None = None  # "dev" (tune on it) or "test" (report only)
+    category: str | None = None
+    turns: tuple[str, ...] = ()  # earlier user questions of a follow-up
+    forbid: tuple[str, ...] = ()  # facts that must not appear in the answer
+    parts: tuple[PinnedPart, ...] = ()
 
 
 def keyword_found(keyword: str, text: str) -> bool:

@@ -24,6 +24,7 @@ from assistant.evaluation.metrics import (
 if TYPE_CHECKING:
     from assistant.engine import Assistant
     from assistant.search.searcher import SearchResult
+    from assistant.types import Answer
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,22 @@ def retrieval_facts(found: SearchResult, item: PinnedItem) -> tuple[int | None, 
     return rank, any(contains(e.sentence.text, quote) for e in found.selection.evidence)
 
 
+def ask_item(assistant: Assistant, item: PinnedItem) -> tuple[SearchResult, Answer]:
+    """The search and the answer for one item; a follow-up's earlier ``turns`` are asked
+    first, in one conversation, as a user would."""
+    if not item.turns:
+        found = assistant.search(item.question)
+        return found, assistant.answer(found, question=item.question, id=item.id)
+    messages: list[dict[str, str]] = []
+    for turn in item.turns:
+        messages.append({"role": "user", "content": turn})
+        messages.append({"role": "assistant", "content": assistant.chat(messages).text})
+    messages.append({"role": "user", "content": item.question})
+    query, notices = assistant.understand(messages)
+    found = assistant.search(query)
+    return found, assistant.answer(found, question=item.question, id=item.id, notices=notices)
+
+
 def evaluate(
     assistant: Assistant,
     items: Sequence[PinnedItem],
@@ -85,8 +102,7 @@ def evaluate(
     """Ask every item's question and score the answers."""
     results: list[ItemResult] = []
     for number, item in enumerate(items, start=1):
-        found = assistant.search(item.question)
-        answer = assistant.answer(found, question=item.question, id=item.id)
+        found, answer = ask_item(assistant, item)
         rank, hit = retrieval_facts(found, item)
         result = score_item(item, answer, assistant.settings.seeds_dir, rank, hit)
         results.append(result)
