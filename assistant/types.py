@@ -23,6 +23,16 @@ class Span:
 
 
 @dataclass(frozen=True)
+class ArticleMeta:
+    """Where an article comes from, when known: its link, outlet, publication date, author."""
+
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None  # ISO date ``YYYY-MM-DD``
+    author: str | None = None
+
+
+@dataclass(frozen=True)
 class Article:
     """One article file: its raw text, its title and the spans that are real content."""
 
@@ -31,6 +41,7 @@ class Article:
     raw: str
     content_spans: tuple[Span, ...]  # paragraphs left after boilerplate removal
     sha256: str
+    meta: ArticleMeta = ArticleMeta()
 
     @property
     def stem(self) -> str:
@@ -68,6 +79,7 @@ class Passage:
     end: int
     text: str
     sentences: tuple[Sentence, ...]
+    meta: ArticleMeta = ArticleMeta()
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,10 @@ class Citation:
     start: int
     end: int
     quote: str
+    url: str | None = None
+    outlet: str | None = None
+    published: str | None = None  # ISO date of the article, when known
+    author: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,10 +128,18 @@ class Citation:
             "start": self.start,
             "end": self.end,
             "quote": self.quote,
+            "url": self.url,
+            "outlet": self.outlet,
+            "published": self.published,
+            "author": self.author,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Citation:
+        def optional(key: str) -> str | None:
+            value = data.get(key)
+            return None if value is None else str(value)
+
         return cls(
             n=int(data["n"]),
             source=str(data["source"]),
@@ -124,6 +148,10 @@ class Citation:
             start=int(data["start"]),
             end=int(data["end"]),
             quote=str(data["quote"]),
+            url=optional("url"),
+            outlet=optional("outlet"),
+            published=optional("published"),
+            author=optional("author"),
         )
 
 

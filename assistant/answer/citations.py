@@ -42,19 +42,25 @@ def resolve(text: str, evidence: Sequence[Evidence]) -> tuple[str, tuple[Citatio
 
     new_text = MARKER.sub(renumber, text)
     new_text = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", new_text)).strip()
-    citations = tuple(
-        Citation(
-            n=new,
-            source=by_n[old].passage.source,
-            title=by_n[old].passage.title,
-            passage_id=by_n[old].passage.id,
-            start=by_n[old].sentence.start,
-            end=by_n[old].sentence.end,
-            quote=by_n[old].sentence.text,
-        )
-        for old, new in order.items()
-    )
+    citations = tuple(_citation(new, by_n[old]) for old, new in order.items())
     return new_text, citations
+
+
+def _citation(n: int, item: Evidence) -> Citation:
+    passage, sentence, meta = item.passage, item.sentence, item.passage.meta
+    return Citation(
+        n=n,
+        source=passage.source,
+        title=passage.title,
+        passage_id=passage.id,
+        start=sentence.start,
+        end=sentence.end,
+        quote=sentence.text,
+        url=meta.url,
+        outlet=meta.outlet,
+        published=meta.published,
+        author=meta.author,
+    )
 
 
 # --- verification of model-written answers -------------------------------------------------

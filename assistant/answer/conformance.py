@@ -12,7 +12,10 @@ from typing import Any
 from assistant.answer.contract import marker_numbers
 
 ANSWER_KEYS = ("id", "question", "answer", "refused", "citations", "backend", "timings")
-CITATION_KEYS = ("n", "source", "title", "passage_id", "start", "end", "quote")
+CITATION_KEYS = (
+    *("n", "source", "title", "passage_id", "start", "end", "quote"),
+    *("url", "outlet", "published", "author"),
+)
 
 
 def read_raw(seeds_dir: Path, source: str) -> str | None:

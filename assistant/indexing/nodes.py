@@ -9,13 +9,19 @@ from typing import Any
 from llama_index.core.schema import BaseNode, TextNode
 
 from assistant.errors import IndexStateError
-from assistant.types import Passage, Sentence
+from assistant.types import ArticleMeta, Passage, Sentence
 
 _HIDDEN_KEYS = ["source", "start", "end", "sentences", "sha256"]
+# ArticleMeta field -> metadata key ("date" for the publication date, as older indexes have)
+_META_KEYS = {"url": "url", "outlet": "outlet", "published": "date", "author": "author"}
 
 
 def passage_to_node(passage: Passage, sha256: str) -> TextNode:
-    """A node whose embedded/BM25 text is the title plus the passage text."""
+    """A node whose embedded/BM25 text is the title plus the passage text; the article's
+    metadata (link, outlet, date, author) is stored beside it, never embedded."""
+    known = {key: getattr(passage.meta, field) for field, key in _META_KEYS.items()}
+    extra = {key: value for key, value in known.items() if value is not None}
+    hidden = [*_HIDDEN_KEYS, *extra]
     return TextNode(
         id_=passage.id,
         text=passage.text,
@@ -26,10 +32,16 @@ def passage_to_node(passage: Passage, sha256: str) -> TextNode:
             "end": passage.end,
             "sentences": json.dumps([[s.start, s.end] for s in passage.sentences]),
             "sha256": sha256,
+            **extra,
         },
-        excluded_embed_metadata_keys=list(_HIDDEN_KEYS),
-        excluded_llm_metadata_keys=list(_HIDDEN_KEYS),
+        excluded_embed_metadata_keys=list(hidden),
+        excluded_llm_metadata_keys=list(hidden),
     )
+
+
+def _article_meta(meta: dict[str, Any]) -> ArticleMeta:
+    found = {field: meta.get(key) for field, key in _META_KEYS.items()}
+    return ArticleMeta(**{k: str(v) for k, v in found.items() if v is not None})
 
 
 def safe_source(source: object) -> str | None:
@@ -92,4 +104,5 @@ def node_to_passage(node: BaseNode) -> Passage:
         end=end,
         text=text,
         sentences=sentences,
+        meta=_article_meta(meta),
     )

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from assistant.errors import SeedsError
+from assistant.ingest.dates import article_date
 from assistant.text import BLANK, normalize
-from assistant.types import Article, Span
+from assistant.types import Article, ArticleMeta, Span
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_ARTICLE_BYTES = 5_000_000
@@ -83,7 +84,8 @@ def parse_article(source: str, raw: str) -> Article:
     content = tuple(
         span for span in lines[1:] if not is_boilerplate(raw[span.start : span.end], title)
     )
-    return Article(source=source, title=title, raw=raw, content_spans=content, sha256=sha)
+    meta = ArticleMeta(published=article_date(raw))
+    return Article(source, title, raw, content_spans=content, sha256=sha, meta=meta)
 
 
 def read_article(path: Path, root: Path) -> Article:

@@ -57,6 +57,7 @@ def chunk_article(article: Article) -> list[Passage]:
                     end=end,
                     text=article.raw[start:end],
                     sentences=tuple(window),
+                    meta=article.meta,
                 )
             )
     return passages

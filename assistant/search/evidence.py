@@ -37,7 +37,7 @@ _NUMBER = re.compile(
 LEXICAL_WEIGHT = 0.55
 CONTEXT_WEIGHT = 0.15  # coverage by the sentence plus the one before it ("It has led to ...")
 DENSE_WEIGHT = 0.30
-DENSE_FLOOR, DENSE_CEIL = 0.78, 0.93  # e5 cosine range mapped to 0..1
+DENSE_RANGE = (0.78, 0.93)  # cosine range mapped to 0..1 when the embedding names none
 PREFIX_MIN = 5
 TYPE_BONUS = 0.08
 TYPE_MISS = 0.8  # "how many" answered by a sentence with no number
@@ -110,6 +110,7 @@ class EvidenceSelector:
         self.embed_model = embed_model
         self.max_evidence = max_evidence
         self.min_support = min_support
+        self.dense_range: tuple[float, float] = getattr(embed_model, "dense_range", DENSE_RANGE)
         self._vectors: dict[tuple[str, int], list[float]] = {}
         self._lock = threading.Lock()
 
@@ -146,7 +147,7 @@ class EvidenceSelector:
             context = own | set(content_terms(before.text)) if before else own
             cos = dense.get((passage.id, sentence.start))
             lexical = _coverage(weights, own)
-            dense_part = lexical if cos is None else _scale(cos)
+            dense_part = lexical if cos is None else _scale(cos, self.dense_range)
             support = (
                 LEXICAL_WEIGHT * lexical
                 + CONTEXT_WEIGHT * _coverage(weights, context)
@@ -202,5 +203,6 @@ def _leans_back(sentence: str) -> bool:
     return first_words[0] in _CONNECTORS or bool(_ANAPHORA & set(first_words))
 
 
-def _scale(cos: float) -> float:
-    return min(1.0, max(0.0, (cos - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR)))
+def _scale(cos: float, dense_range: tuple[float, float]) -> float:
+    floor, ceil = dense_range
+    return min(1.0, max(0.0, (cos - floor) / (ceil - floor)))
