@@ -10,13 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
-from assistant.answer.backends.base import REFUSAL, Backend, Notice
+from assistant.answer.backends.base import Backend
 from assistant.answer.backends.extractive import ExtractiveBackend
 from assistant.answer.backends.factory import BackendChoice, choose_backend
-from assistant.answer.citations import Verified, resolve, verify
+from assistant.answer.writer import Request, write
 from assistant.config import Settings, load_settings
 from assistant.errors import BackendError, IndexMissingError
 from assistant.indexing.catalog import indexed_articles
@@ -26,7 +25,7 @@ from assistant.indexing.runs import IndexReport
 from assistant.indexing.state import read_state, state_stamp
 from assistant.search.followups import standalone_question
 from assistant.search.questions import clean_question
-from assistant.search.searcher import Searcher, SearchResult, open_searcher
+from assistant.search.searcher import DateLike, Searcher, SearchResult, open_searcher
 from assistant.types import Answer, ArticleInfo, Passage
 
 
@@ -132,15 +131,29 @@ class Assistant:
         return sorted(found, key=lambda p: (p.source, p.start))
 
     # --- answering ---------------------------------------------------------------------
-    def search(self, question: str, *, sources: Sequence[str] | None = None) -> SearchResult:
+    def search(
+        self,
+        question: str,
+        *,
+        sources: Sequence[str] | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+    ) -> SearchResult:
         """The retrieved passages and the evidence selection for ``question`` (cleaned
         first); with ``sources`` (paths relative to the seeds folder) only those articles
-        are searched. ``answer`` turns the result into an ``Answer``."""
+        are searched, with ``since``/``until`` (``date`` or ``"YYYY-MM-DD"``, inclusive) only
+        articles published then. ``answer`` turns the result into an ``Answer``."""
         text = clean_question(question, self.settings.max_question_chars)
-        return self._ensure_searcher().search(text, sources=sources)
+        return self._ensure_searcher().search(text, sources=sources, since=since, until=until)
 
     def stream(
-        self, question: str, *, id: str | None = None, sources: Sequence[str] | None = None
+        self,
+        question: str,
+        *,
+        id: str | None = None,
+        sources: Sequence[str] | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as the backend writes them, then the final, verified ``Answer``.
 
@@ -149,7 +162,7 @@ class Assistant:
         replaced by the extractive one, with a notice saying why.
         """
         started = time.perf_counter()
-        found = self.search(question, sources=sources)
+        found = self.search(question, sources=sources, since=since, until=until)
         yield from self._written(question, found, id, (), started)
 
     def answer(
@@ -176,60 +189,22 @@ class Assistant:
         started: float,
     ) -> Iterator[str | Answer]:
         """The backend's deltas for ``found``, then the checked ``Answer``."""
-        choice = self.backend_choice
-        timings = {"retrieve_ms": round(found.retrieve_ms, 1)}
-        base = Answer(
-            question=question,
-            text=REFUSAL,
-            refused=True,
-            citations=(),
-            backend=choice.backend.name,
-            id=id,
-            notices=(f"backend {choice.backend.name}: {choice.reason}", *notices),
-        )
-        evidence = found.selection.evidence
-        if not found.selection.answerable:
-            timings["first_token_ms"] = timings["total_ms"] = _ms_since(started)
-            yield REFUSAL
-            yield replace(base, timings=timings)
-            return
-        parts: list[str] = []
-        said: list[str] = []  # the backend's notices about this answer
-        try:
-            for item in choice.backend.stream(found.question, evidence):
-                if isinstance(item, Notice):
-                    said.append(item.text)
-                    continue
-                if not parts:
-                    timings["first_token_ms"] = _ms_since(started)
-                parts.append(item)
-                yield item
-        except BackendError as exc:
-            choice = self._fall_back(choice, exc)
-            notice = f"backend {choice.backend.name}: {choice.reason}"
-            base = replace(base, backend=choice.backend.name, notices=(notice, *notices))
-            draft = choice.backend.generate(found.question, evidence)
-            parts, said = [draft.text], list(draft.notices)
-            timings["first_token_ms"] = _ms_since(started)
-            yield draft.text
-        checked = _checked("".join(parts).strip(), choice.backend, found)
-        timings["total_ms"] = _ms_since(started)
-        base = replace(base, notices=(*base.notices, *said))
-        if checked.dropped and not checked.refused:
-            base = replace(base, notices=(*base.notices, _dropped_notice(checked.dropped)))
-        if checked.refused:  # an answer without a valid citation is never shown as grounded
-            yield replace(base, timings=timings)
-            return
-        yield replace(
-            base, text=checked.text, refused=False, citations=checked.citations, timings=timings
-        )
+        request = Request(question, found, id, notices, started)
+        yield from write(request, self.backend_choice, self._fall_back)
 
     def ask(
-        self, question: str, *, id: str | None = None, sources: Sequence[str] | None = None
+        self,
+        question: str,
+        *,
+        id: str | None = None,
+        sources: Sequence[str] | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
     ) -> Answer:
         """Answer one question; see ``Answer`` for the fields. ``sources`` limits retrieval
-        to those articles (paths relative to the seeds folder, e.g. ``"2024/a.txt"``)."""
-        return _final(self.stream(question, id=id, sources=sources))
+        to those articles (paths relative to the seeds folder, e.g. ``"2024/a.txt"``),
+        ``since``/``until`` to articles published in that date range."""
+        return _final(self.stream(question, id=id, sources=sources, since=since, until=until))
 
     def ask_batch(self, items: Iterable[Mapping[str, Any]]) -> Iterator[Answer]:
         """Answer ``{"question": ..., "id": ...}`` items in order."""
@@ -237,7 +212,14 @@ class Assistant:
             raw_id = item.get("id")
             yield self.ask(item["question"], id=None if raw_id is None else str(raw_id))
 
-    def stream_chat(self, messages: Sequence[Mapping[str, str]]) -> Iterator[str | Answer]:
+    def stream_chat(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        *,
+        sources: Sequence[str] | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+    ) -> Iterator[str | Answer]:
         """Like ``stream`` for the last user message, rewritten with the earlier turns.
 
         ``messages`` are ``{"role": "user" | "assistant", "content": str}``. A follow-up
@@ -247,7 +229,7 @@ class Assistant:
         started = time.perf_counter()
         users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
         query, notices = self.understand(messages)
-        found = self.search(query)
+        found = self.search(query, sources=sources, since=since, until=until)
         yield from self._written(users[-1] if users else "", found, None, notices, started)
 
     def understand(self, messages: Sequence[Mapping[str, str]]) -> tuple[str, tuple[str, ...]]:
@@ -264,18 +246,17 @@ class Assistant:
         rewritten = " ".join(query.split()) != " ".join(question.split())
         return query, (f"understood as: {query}",) if rewritten else ()
 
-    def chat(self, messages: Sequence[Mapping[str, str]]) -> Answer:
-        """Answer the last user message, reading earlier turns for context."""
-        return _final(self.stream_chat(messages))
-
-
-def _checked(draft: str, backend: Backend, found: SearchResult) -> Verified:
-    """A verbatim backend's markers resolved; a model's claims verified against the evidence."""
-    evidence = found.selection.evidence
-    if backend.verbatim:
-        text, citations = resolve(draft, evidence)
-        return Verified(text, citations, not citations)
-    return verify(draft, evidence)
+    def chat(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        *,
+        sources: Sequence[str] | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+    ) -> Answer:
+        """Answer the last user message, reading earlier turns for context (``sources``,
+        ``since`` and ``until`` narrow the search as in ``ask``)."""
+        return _final(self.stream_chat(messages, sources=sources, since=since, until=until))
 
 
 def _final(items: Iterable[str | Answer]) -> Answer:
@@ -285,13 +266,3 @@ def _final(items: Iterable[str | Answer]) -> Answer:
             final = item
     assert final is not None
     return final
-
-
-def _dropped_notice(dropped: Sequence[str]) -> str:
-    count = len(dropped)
-    plural = "s" * (count != 1)
-    return f"removed {count} sentence{plural} of the model's answer with no supported citation"
-
-
-def _ms_since(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)

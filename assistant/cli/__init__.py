@@ -50,6 +50,8 @@ def _add_ask(sub: Any) -> None:
         metavar="FILE",
         help="only search this article (path in the seeds folder); repeat for several",
     )
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published on or before")
 
 
 def _add_eval(sub: Any) -> None:

@@ -91,8 +91,8 @@ def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
     if args.batch:
         if args.question:
             raise QuestionError("give either a QUESTION or --batch FILE, not both.")
-        if args.source:
-            raise QuestionError("--source applies to one QUESTION, not to --batch.")
+        if args.source or args.since or args.until:
+            raise QuestionError("--source, --since and --until apply to one QUESTION, not --batch.")
         items = list(_read_batch(args.batch))  # validate the whole file before answering
         with contextlib.ExitStack() as stack:
             target = stack.enter_context(open(args.out, "w", encoding="utf-8")) if args.out else out
@@ -106,11 +106,12 @@ def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
         return 0
     if not args.question:
         raise QuestionError('no question given; try: assistant ask "When will NATO meet Russia?"')
+    narrowing = {"sources": args.source, "since": args.since, "until": args.until}
     if args.json:
-        answer = assistant.ask(args.question, sources=args.source)
+        answer = assistant.ask(args.question, **narrowing)
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1), file=out)
         return 0
-    _print_streamed(assistant.stream(args.question, sources=args.source), out)
+    _print_streamed(assistant.stream(args.question, **narrowing), out)
     return 0
 
 

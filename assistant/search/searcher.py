@@ -11,22 +11,26 @@ the corpus statistics, and selects the evidence.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.config import Settings
-from assistant.errors import IndexMissingError, SeedsError
+from assistant.errors import IndexMissingError, QuestionError, SeedsError
+from assistant.indexing.catalog import indexed_articles
 from assistant.indexing.state import content_tag
 from assistant.indexing.store import get_collection, make_client
 from assistant.search.evidence import EvidenceSelector, Selection
 from assistant.search.questions import off_task_reason
 from assistant.search.retriever import HybridRetriever
 from assistant.search.statistics import CorpusStatistics
-from assistant.types import ScoredPassage
+from assistant.types import ArticleInfo, ScoredPassage
+
+DateLike = date | str | None
 
 
 @dataclass(frozen=True)
@@ -49,23 +53,67 @@ class Searcher:
         retriever: HybridRetriever,
         selector: EvidenceSelector,
         seeds_dir: Path,
+        articles: Callable[[], list[ArticleInfo]] = list,
     ) -> None:
+        """``articles`` lists the indexed articles (for date filters)."""
         self.generation = generation
         self.retriever = retriever
         self.selector = selector
         self.seeds_dir = seeds_dir
+        self._articles = articles
+        self._listed: list[ArticleInfo] | None = None
 
-    def search(self, question: str, *, sources: Sequence[str] | None = None) -> SearchResult:
+    def search(
+        self,
+        question: str,
+        *,
+        sources: Sequence[str] | None = None,
+        since: DateLike = None,
+        until: DateLike = None,
+    ) -> SearchResult:
         """Retrieve and select evidence for ``question``; with ``sources`` (paths in the
-        seeds folder) only those articles are searched."""
+        seeds folder) only those articles are searched, with ``since``/``until`` (dates or
+        ISO strings, inclusive) only articles published in that range (an article whose date
+        is not known is left out of a date-filtered search)."""
         started = time.perf_counter()
         why = off_task_reason(question)  # override the rules, leak the prompt, write a poem
         if why:
             return SearchResult(question, (), Selection((), 0.0, False), _ms(started), why)
-        hits = self.retriever.retrieve(question, sources=source_filter(sources, self.seeds_dir))
+        only = source_filter(sources, self.seeds_dir)
+        if since is not None or until is not None:
+            only = self.dated_sources(only, iso_date(since, "since"), iso_date(until, "until"))
+        hits = self.retriever.retrieve(question, sources=only)
         self.selector.stats.include(h.passage for h in hits)
         selection = self.selector.select(question, hits)
         return SearchResult(question, tuple(hits), selection, _ms(started))
+
+    def dated_sources(
+        self, sources: list[str] | None, since: str | None, until: str | None
+    ) -> list[str]:
+        """The articles (of ``sources``, or all) published between ``since`` and ``until``."""
+        if self._listed is None:
+            self._listed = self._articles()
+        allowed = None if sources is None else set(sources)
+        return [
+            a.source
+            for a in self._listed
+            if a.date is not None
+            and (since is None or a.date >= since)
+            and (until is None or a.date <= until)
+            and (allowed is None or a.source in allowed)
+        ]
+
+
+def iso_date(value: DateLike, name: str) -> str | None:
+    """``value`` as ``YYYY-MM-DD``; a string that is not a date raises ``QuestionError``."""
+    if value is None or isinstance(value, date):
+        return None if value is None else value.isoformat()
+    try:
+        return date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise QuestionError(
+            f"{name} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2016-07-13."
+        ) from None
 
 
 def _ms(started: float) -> float:
@@ -102,7 +150,8 @@ def open_searcher(
     # load the embedding model now rather than in the middle of the first answer
     embed_model.get_query_embedding("warm up")
     generation = int(state.get("generation", 0))
-    return Searcher(generation, retriever, selector, settings.seeds_dir)
+    listed = lambda: indexed_articles(settings, collection)  # noqa: E731
+    return Searcher(generation, retriever, selector, settings.seeds_dir, listed)
 
 
 def source_filter(sources: Sequence[str] | None, seeds_dir: Path) -> list[str] | None:

@@ -1,0 +1,104 @@
+"""Write one answer: stream the backend's draft for the selected evidence, then resolve its
+citations (verbatim backends) or verify its claims (models), and build the ``Answer``.
+
+A question the search found unanswerable is declined before any backend runs; a draft that
+keeps no supported citation becomes the refusal, never an answer shown as grounded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from assistant.answer.backends.base import REFUSAL, Backend, Notice
+from assistant.answer.backends.factory import BackendChoice
+from assistant.answer.citations import Verified, resolve, verify
+from assistant.errors import BackendError
+from assistant.search.searcher import SearchResult
+from assistant.types import Answer
+
+FallBack = Callable[[BackendChoice, BackendError], BackendChoice]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One answer to write: the user's words, what the search found, and the run's facts."""
+
+    question: str
+    found: SearchResult
+    id: str | None
+    notices: tuple[str, ...]
+    started: float  # time.perf_counter() when the question arrived
+
+
+def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Iterator[str | Answer]:
+    """The backend's deltas for the request, then the checked ``Answer``; a ``BackendError``
+    goes to ``fall_back``, which re-raises it or names the backend to answer with instead."""
+    question, found, id, notices = request.question, request.found, request.id, request.notices
+    started = request.started
+    timings = {"retrieve_ms": round(found.retrieve_ms, 1)}
+    base = Answer(
+        question=question,
+        text=REFUSAL,
+        refused=True,
+        citations=(),
+        backend=choice.backend.name,
+        id=id,
+        notices=(f"backend {choice.backend.name}: {choice.reason}", *notices),
+    )
+    evidence = found.selection.evidence
+    if not found.selection.answerable:
+        timings["first_token_ms"] = timings["total_ms"] = _ms_since(started)
+        yield REFUSAL
+        yield replace(base, timings=timings)
+        return
+    parts: list[str] = []
+    said: list[str] = []  # the backend's notices about this answer
+    try:
+        for item in choice.backend.stream(found.question, evidence):
+            if isinstance(item, Notice):
+                said.append(item.text)
+                continue
+            if not parts:
+                timings["first_token_ms"] = _ms_since(started)
+            parts.append(item)
+            yield item
+    except BackendError as exc:
+        choice = fall_back(choice, exc)
+        notice = f"backend {choice.backend.name}: {choice.reason}"
+        base = replace(base, backend=choice.backend.name, notices=(notice, *notices))
+        draft = choice.backend.generate(found.question, evidence)
+        parts, said = [draft.text], list(draft.notices)
+        timings["first_token_ms"] = _ms_since(started)
+        yield draft.text
+    checked = _checked("".join(parts).strip(), choice.backend, found)
+    timings["total_ms"] = _ms_since(started)
+    base = replace(base, notices=(*base.notices, *said))
+    if checked.dropped and not checked.refused:
+        base = replace(base, notices=(*base.notices, _dropped_notice(checked.dropped)))
+    if checked.refused:  # an answer without a valid citation is never shown as grounded
+        yield replace(base, timings=timings)
+        return
+    yield replace(
+        base, text=checked.text, refused=False, citations=checked.citations, timings=timings
+    )
+
+
+def _checked(draft: str, backend: Backend, found: SearchResult) -> Verified:
+    """A verbatim backend's markers resolved; a model's claims verified against the evidence."""
+    evidence = found.selection.evidence
+    if backend.verbatim:
+        text, citations = resolve(draft, evidence)
+        return Verified(text, citations, not citations)
+    return verify(draft, evidence)
+
+
+def _dropped_notice(dropped: Sequence[str]) -> str:
+    count = len(dropped)
+    plural = "s" * (count != 1)
+    return f"removed {count} sentence{plural} of the model's answer with no supported citation"
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
