@@ -144,7 +144,14 @@ class Assistant:
         are searched, with ``since``/``until`` (``date`` or ``"YYYY-MM-DD"``, inclusive) only
         articles published then. ``answer`` turns the result into an ``Answer``."""
         text = clean_question(question, self.settings.max_question_chars)
-        return self._ensure_searcher().search(text, sources=sources, since=since, until=until)
+        floor = self.settings.judged_min_support if self._judging() else None
+        return self._ensure_searcher().search(
+            text, sources=sources, since=since, until=until, min_support=floor
+        )
+
+    def _judging(self) -> bool:
+        """Will the answer backend judge the evidence (so the search can pass on more)?"""
+        return self.settings.judge and self.backend_choice.backend.judges
 
     def stream(
         self,
@@ -189,7 +196,8 @@ class Assistant:
         started: float,
     ) -> Iterator[str | Answer]:
         """The backend's deltas for ``found``, then the checked ``Answer``."""
-        request = Request(question, found, id, notices, started)
+        judge_min = self.settings.judge_min if self._judging() else None
+        request = Request(question, found, id, notices, started, judge_min)
         yield from write(request, self.backend_choice, self._fall_back)
 
     def ask(

@@ -79,6 +79,21 @@ def content_terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
 
 
+_PHRASE = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][a-z]+)+")
+
+
+def acronyms(text: str) -> set[str]:
+    """The initials of the capitalised phrases of ``text`` ("National Security Agency" ->
+    "nsa", "Organisation for Economic Cooperation and Development" -> "oecd"), so a name
+    written out matches its acronym."""
+    found = set()
+    for match in _PHRASE.finditer(text):
+        capitals = [w[0] for w in match.group(0).split() if w[0].isupper()]
+        if 2 <= len(capitals) <= 6:
+            found.add("".join(capitals).lower())
+    return found
+
+
 def document_terms(title: str, text: str) -> set[str]:
     """The distinct content terms a passage counts for in document frequencies.
 

@@ -101,6 +101,8 @@ class Evidence:
     passage: Passage
     sentence: Sentence
     support: float  # how well this sentence matches the question, 0..1
+    ask: int = 0  # which part of the question it answers (0 for a one-part question)
+    primary: bool = False  # chosen to answer its part (the rest is context)
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,11 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     id: str | None = None
     notices: tuple[str, ...] = ()  # human-facing notes (e.g. which backend auto chose)
+    uncovered: tuple[str, ...] = ()  # parts of the question the articles do not answer
+    # what declined a refused answer: "search" (no sentence supports it), "judge" (the model
+    # found no evidence stating it), "model" (the model wrote the refusal) or "verification"
+    # (no claim kept a supported citation)
+    declined_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``assistant ask --json`` and batch lines (``notices`` are not part of it)."""

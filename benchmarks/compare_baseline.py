@@ -32,14 +32,8 @@ from _common import RESULTS, ROOT, add_note_argument, machine, table, write_json
 
 from assistant.answer.citations import marker_numbers
 from assistant.evaluation import evaluate, load_set
-from assistant.evaluation.metrics import (
-    Metrics,
-    PinnedItem,
-    contains,
-    keywords_match,
-    score_item,
-    summarize,
-)
+from assistant.evaluation.metrics import PinnedItem, contains, keywords_match, score_item
+from assistant.evaluation.summary import Metrics, summarize
 from assistant.types import Answer, Citation
 
 SEEDS = ROOT / "seeds"

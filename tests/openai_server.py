@@ -55,7 +55,7 @@ class Received:
 def echo_first_evidence(body: dict[str, Any]) -> Reply:
     """Answer with evidence sentence [1] and its marker; refuse when there is none."""
     user = next((m["content"] for m in body.get("messages", []) if m["role"] == "user"), "")
-    found = re.search(r"^\[1\] (.+)$", user, re.MULTILINE)
+    found = re.search(r"^\[1\] (?:\([^)\n]*\) )?(.+)$", user, re.MULTILINE)  # "(title, date)"
     if not found:
         return Reply(REFUSAL)
     sentence = found.group(1).strip()

@@ -20,14 +20,8 @@ from assistant.evaluation import (
     snapshot_diff,
     snapshot_path,
 )
-from assistant.evaluation.metrics import (
-    PinnedItem,
-    keyword_found,
-    keywords_match,
-    percentile,
-    score_item,
-    summarize,
-)
+from assistant.evaluation.metrics import PinnedItem, keyword_found, keywords_match, score_item
+from assistant.evaluation.summary import percentile, summarize
 from assistant.types import Answer, Citation
 from tests.conftest import SEEDS
 
@@ -234,7 +228,7 @@ def test_cli_passes_thresholds_writes_json_and_snapshot(tmp_path: Path, shared_i
     assert code == 0, printed
     assert "| answer accuracy | 1.000 | 1 answerable |" in printed
     report = json.loads(report_path.read_text(encoding="utf-8"))
-    assert set(report) == {"file", "backend", "top_k", "metrics", "items"}
+    assert set(report) == {"file", "backend", "top_k", "metrics", "breakdown", "items"}
     assert report["backend"] == "extractive"
     assert report["metrics"]["items"] == 2 and report["metrics"]["hit_at_k"] == 1.0
     first = report["items"][0]

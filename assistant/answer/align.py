@@ -34,7 +34,9 @@ _CLOSERS = "\"')]’”»"
 _PARTIAL_MARKER = re.compile(r"\s*(?:\[\s*[\d,;\s]*)?")
 
 
-def cite(claim: str, evidence: Sequence[Evidence], model_ns: Sequence[int] = ()) -> list[int]:
+def cite(
+    claim: str, evidence: Sequence[Evidence], model_ns: Sequence[int] = (), question: str = ""
+) -> list[int]:
     """The evidence numbers that support ``claim``, by content-word overlap; [] if none does."""
     terms = set(content_terms(claim))
     if _DECLINE.search(claim):
@@ -57,7 +59,7 @@ def cite(claim: str, evidence: Sequence[Evidence], model_ns: Sequence[int] = ())
             covered |= cover[n]
             break
     by_n = {e.n: e for e in evidence}
-    return chosen if supports(claim, [by_n[n] for n in chosen]) else []
+    return chosen if supports(claim, [by_n[n] for n in chosen], question) else []
 
 
 def refusal_state(text: str) -> str:
@@ -101,8 +103,9 @@ class CitingStream(StreamRewriter):
     held back only while it could still be a marker, a sentence end or the refusal sentence.
     """
 
-    def __init__(self, evidence: Sequence[Evidence]) -> None:
+    def __init__(self, evidence: Sequence[Evidence], question: str = "") -> None:
         self.evidence = list(evidence)
+        self.question = question
         self.pending = ""
         self.sentence = ""  # shown text of the current sentence (markers stripped)
         self.model_ns: list[int] = []
@@ -134,7 +137,7 @@ class CitingStream(StreamRewriter):
         self.sentence, self.model_ns, self.skipping = "", [], False
         if skipped:
             return ""
-        numbers = cite(text, self.evidence, found)
+        numbers = cite(text, self.evidence, found, self.question)
         if not numbers:
             return ""
         self.cited += 1

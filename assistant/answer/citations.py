@@ -4,12 +4,14 @@ Markers may be ``[1]``, ``[1, 2]`` or ``[1][2]``. Markers that point at no evide
 dropped; the rest are renumbered in order of first use, so the first citation is ``[1]``.
 ``verify`` goes further for model-written answers: each claim (sentence) keeps only markers
 whose evidence shares content words with it, and only while its cited evidence ``supports``
-it: holds at least half its content words, every negation or reversal word and every number
-it uses, so "The meeting was cancelled [1]" does not pass on "meeting" alone, nor "July 12"
-on a passage that says July 13. Claims left without a marker are dropped, and an answer that
+it as an answer to the question: everything it adds beyond the question's words is stated
+in the cited sentences, its names stand there (no fact moved to another subject), and so do
+its negations, reversal words and numbers; "The meeting was cancelled [1]" does not pass on
+"meeting" alone, nor "July 12" on a passage that says July 13, nor a sentence that only
+restates the question. Claims left without a marker are dropped, and an answer that
 contains the refusal sentence or keeps nothing cited becomes a refusal. The check is
-lexical: it catches invented and twisted claims that add words or numbers, not a
-contradiction written in the evidence's own words.
+lexical: it catches invented, spliced and twisted claims that add words, names or numbers,
+not a contradiction written in the evidence's own words.
 """
 
 from __future__ import annotations
@@ -18,11 +20,25 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answer.contract import MARKER, REFUSAL, claims, is_refusal, marker_numbers
-from assistant.text import content_terms, numbers, polarity_words
+from assistant.answer.contract import (
+    MARKER,
+    REFUSAL,
+    claims,
+    is_refusal,
+    marker_numbers,
+    strip_markers,
+)
+from assistant.search.answer_types import holds
+from assistant.search.features import matches, name_share
+from assistant.search.question import DATE, PERSON, PLACE, QUANTITY, TIME, analyse
+from assistant.text import content_terms, normalize, numbers, polarity_words
 from assistant.types import Citation, Evidence
 
-MIN_COVER = 0.5  # share of a claim's content words its cited evidence must contain
+STRICT_KINDS = frozenset({PERSON, TIME, DATE, QUANTITY, PLACE})  # an answer must hold one
+ABOUT_SHARE = 0.5  # share of the question's names a sentence must be about
+MIN_COVER = 0.5  # without a question: share of a claim's words its evidence must hold
+PARAPHRASE_HELD = 2  # added words held that let one more be a paraphrase ("held" for "done")
+_CAPITAL = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*")
 
 
 def resolve(text: str, evidence: Sequence[Evidence]) -> tuple[str, tuple[Citation, ...]]:
@@ -85,24 +101,80 @@ def shares_words(claim: str, item: Evidence) -> bool:
     return not own or bool(own & set(content_terms(item.sentence.text)))
 
 
-def supports(claim: str, cited: Sequence[Evidence]) -> bool:
-    """Does the cited evidence hold the claim? Its sentences must contain at least
-    ``MIN_COVER`` of the claim's content words and every negation or reversal word it uses
-    ("not", "cancelled", "denied"); its passages (text and title) every number it uses."""
-    claim = MARKER.sub(" ", claim)
+def _names(text: str) -> list[str]:
+    """Capitalised words of ``text`` after its first word: the names a claim is about."""
+    flat = normalize(text).strip()
+    return [
+        m.group(0) for m in _CAPITAL.finditer(flat) if m.start() > 0 and content_terms(m.group(0))
+    ]
+
+
+def _terms(text: str) -> frozenset[str]:
+    return frozenset(content_terms(text))
+
+
+def _about(item: Evidence, names: tuple[str, ...]) -> bool:
+    """Is the sentence (with its passage's lead-in and title) about the question's names:
+    does it state at least half of them?"""
+    if not names:
+        return True
+    context = _terms(f"{item.passage.title} {item.passage.text}")
+    return name_share(names, context) >= ABOUT_SHARE
+
+
+def supports(claim: str, cited: Sequence[Evidence], question: str = "") -> bool:
+    """Does the cited evidence hold the claim, as an answer to ``question``?
+
+    * what the claim adds beyond the question's own words must be stated in the cited
+      sentences, by one about the question's subject (at least half of the question's names
+      stated around it): a fact is not moved from one country, person, event or article to
+      another, and a claim that only restates the question says nothing and is not held;
+    * every name the claim uses must be stated in the cited sentences, passages or titles;
+    * every negation or reversal word ("not", "cancelled", "denied") and every number it
+      uses must be in the cited sentences (numbers: or their titles).
+
+    (``verify`` also requires of the whole answer that it ``answers_kind``.)
+    """
+    claim = strip_markers(claim)
+    if not cited:
+        return False
     sentences = [e.sentence.text for e in cited]
+    asked = _terms(question)
     own = set(content_terms(claim))
-    held = {t for s in sentences for t in content_terms(s)}
-    if own and len(own & held) < MIN_COVER * len(own):
+    claim_names = _names(claim)
+    named = {t for name in claim_names for t in content_terms(name)}
+    added = {t for t in own if not matches(t, asked)}
+    if question and not added:
+        return False  # a rephrasing of the question states nothing
+    question_names = analyse(question).names if question else ()
+    relevant = [e for e in cited if _about(e, question_names)]
+    held = frozenset(t for e in relevant for t in _terms(e.sentence.text))
+    if not question:  # no question to tell what is new: half the claim's words must be held
+        if own and len({t for t in own if matches(t, held)}) < MIN_COVER * len(own):
+            return False
+    else:  # what it adds is held, one paraphrased word aside when the rest clearly is
+        new = added - named
+        unheld = [t for t in new if not matches(t, held)]
+        if len(unheld) > (1 if len(new) - len(unheld) >= PARAPHRASE_HELD else 0):
+            return False
+    around = frozenset(t for e in cited for t in _terms(f"{e.passage.title} {e.passage.text}"))
+    if name_share(tuple(claim_names), around) < 1.0:
         return False
     if not polarity_words(claim) <= {w for s in sentences for w in polarity_words(s)}:
         return False
-    return numbers(claim) <= {
-        n for e in cited for n in numbers(e.passage.title + " " + e.passage.text)
-    }
+    stated = {n for e in cited for n in numbers(f"{e.passage.title} {e.sentence.text}")}
+    return numbers(claim) <= stated
 
 
-def verify(text: str, evidence: Sequence[Evidence]) -> Verified:
+def answers_kind(question: str, cited: Sequence[Evidence]) -> bool:
+    """When ``question`` asks for a number, a date, a name or a place: does a cited
+    sentence hold one the question does not already give? (True for other questions.)"""
+    asks = analyse(question).asks if question else ()
+    strict = [a for a in asks if a.kind in STRICT_KINDS]
+    return not strict or any(holds(a, e.sentence.text) for a in strict for e in cited)
+
+
+def verify(text: str, evidence: Sequence[Evidence], question: str = "") -> Verified:
     """Keep each claim only with markers that point at evidence sharing its words, and only
     while that evidence ``supports`` it; then resolve.
 
@@ -115,7 +187,7 @@ def verify(text: str, evidence: Sequence[Evidence]) -> Verified:
     dropped: list[str] = []
     for claim in claims(text):
         good = {n for n in marker_numbers(claim) if n in by_n and shares_words(claim, by_n[n])}
-        if not supports(claim, [by_n[n] for n in sorted(good)]):
+        if not supports(claim, [by_n[n] for n in sorted(good)], question):
             good = set()
 
         def check(match: re.Match[str], good: set[int] = good) -> str:
@@ -127,6 +199,9 @@ def verify(text: str, evidence: Sequence[Evidence]) -> Verified:
             kept.append(_markers_inside(checked))
         else:
             dropped.append(claim)
+    cited = [by_n[n] for claim in kept for n in marker_numbers(claim) if n in by_n]
+    if kept and not answers_kind(question, cited):  # "$1,000 troops" for "how much money"
+        dropped, kept = [*dropped, *kept], []
     if not kept:
         return Verified(REFUSAL, (), True, tuple(dropped))
     new_text, citations = resolve(" ".join(kept), evidence)

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from assistant.text import normalize, split_sentences
 
 REFUSAL = "The articles do not contain the answer to this question."
+# said of each part of a question the articles do not answer, when another part is answered
+NOT_COVERED = "The articles do not say {part}."
+_NOT_COVERED = re.compile(r"The articles do not say “(?P<part>[^”]*)”\.")
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 LEADING_MARKERS = re.compile(r"(?:\s*" + MARKER.pattern + r")+")
@@ -64,6 +67,18 @@ def is_refusal(text: str) -> bool:
     """Does ``text`` say (or contain) the refusal sentence, give or take case and blanks?"""
     flat = " ".join(normalize(strip_markers(text)).lower().split())
     return _REFUSAL_CORE in flat
+
+
+def not_covered(part: str) -> str:
+    """The sentence saying that the articles do not answer ``part`` of a question."""
+    flat = " ".join(strip_markers(part, "").split()).rstrip(" ?.!")
+    flat = flat[:1].lower() + flat[1:] if flat[:2] != flat[:2].upper() else flat
+    return NOT_COVERED.format(part=f"“{flat}”")
+
+
+def uncovered_parts(text: str) -> list[str]:
+    """The parts of a question an answer says the articles do not answer."""
+    return [m.group("part") for m in _NOT_COVERED.finditer(text)]
 
 
 def claims(text: str) -> list[str]:

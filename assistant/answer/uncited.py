@@ -37,8 +37,8 @@ UNMATCHED_NOTICE = (
 class UncitedAligner(StreamRewriter):
     """``run(deltas)`` yields the model's text, with aligned markers only if it wrote none."""
 
-    def __init__(self, evidence: Sequence[Evidence]) -> None:
-        self.citing = CitingStream(evidence)
+    def __init__(self, evidence: Sequence[Evidence], question: str = "") -> None:
+        self.citing = CitingStream(evidence, question)
         self.raw = ""  # everything the model wrote
         self.sent = ""  # everything passed on; always a prefix of the final text
         self.verbatim = False  # the model wrote a marker or the refusal: pass its text on

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from assistant.answer.backends.base import REFUSAL, Backend, Notice
 from assistant.answer.backends.factory import BackendChoice
 from assistant.answer.citations import Verified, resolve, verify
+from assistant.answer.contract import is_refusal, not_covered
 from assistant.errors import BackendError
 from assistant.search.searcher import SearchResult
 from assistant.types import Answer
@@ -30,6 +31,7 @@ class Request:
     id: str | None
     notices: tuple[str, ...]
     started: float  # time.perf_counter() when the question arrived
+    judge_min: float | None = None  # ask the backend to judge; decline asks judged below
 
 
 def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Iterator[str | Answer]:
@@ -48,10 +50,20 @@ def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Itera
         notices=(f"backend {choice.backend.name}: {choice.reason}", *notices),
     )
     evidence = found.selection.evidence
-    if not found.selection.answerable:
+    uncovered = found.selection.uncovered
+    declined_by = None if found.selection.answerable else "search"
+    if declined_by is None and request.judge_min is not None:
+        asks = [a.text for a in found.selection.asks if a.answerable]
+        judged = choice.backend.judge(found.question, asks, evidence)
+        if judged is not None:
+            timings["judge_ms"] = _ms_since(started) - timings["retrieve_ms"]
+            out = tuple(a for a, p in zip(asks, judged, strict=True) if p < request.judge_min)
+            uncovered = (*uncovered, *out)
+            declined_by = "judge" if len(out) == len(asks) else None
+    if declined_by is not None:
         timings["first_token_ms"] = timings["total_ms"] = _ms_since(started)
         yield REFUSAL
-        yield replace(base, timings=timings)
+        yield replace(base, timings=timings, declined_by=declined_by)
         return
     parts: list[str] = []
     said: list[str] = []  # the backend's notices about this answer
@@ -72,16 +84,29 @@ def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Itera
         parts, said = [draft.text], list(draft.notices)
         timings["first_token_ms"] = _ms_since(started)
         yield draft.text
-    checked = _checked("".join(parts).strip(), choice.backend, found)
-    timings["total_ms"] = _ms_since(started)
+    draft_text = "".join(parts).strip()
+    checked = _checked(draft_text, choice.backend, found)
     base = replace(base, notices=(*base.notices, *said))
     if checked.dropped and not checked.refused:
         base = replace(base, notices=(*base.notices, _dropped_notice(checked.dropped)))
     if checked.refused:  # an answer without a valid citation is never shown as grounded
-        yield replace(base, timings=timings)
+        timings["total_ms"] = _ms_since(started)
+        by = "model" if is_refusal(draft_text) and not checked.dropped else "verification"
+        yield replace(base, timings=timings, declined_by=by)
         return
+    text = checked.text
+    if uncovered:  # say which part of the question the articles do not answer
+        addition = " ".join(not_covered(part) for part in uncovered)
+        yield " " + addition
+        text = f"{text} {addition}"
+    timings["total_ms"] = _ms_since(started)
     yield replace(
-        base, text=checked.text, refused=False, citations=checked.citations, timings=timings
+        base,
+        text=text,
+        refused=False,
+        citations=checked.citations,
+        timings=timings,
+        uncovered=uncovered,
     )
 
 
@@ -91,7 +116,7 @@ def _checked(draft: str, backend: Backend, found: SearchResult) -> Verified:
     if backend.verbatim:
         text, citations = resolve(draft, evidence)
         return Verified(text, citations, not citations)
-    return verify(draft, evidence)
+    return verify(draft, evidence, found.question)
 
 
 def _dropped_notice(dropped: Sequence[str]) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer.conformance import check_answer
-from assistant.answer.contract import claims, marker_numbers
+from assistant.answer.contract import claims, marker_numbers, uncovered_parts
 from assistant.text import normalize
 from assistant.types import Answer, Citation
 
@@ -81,13 +81,34 @@ def supports(citation: Citation, item: PinnedItem) -> bool:
     return bool(item.keywords) and keywords_match(citation.quote, item.keywords)
 
 
+def forbidden_in(text: str, item: PinnedItem) -> tuple[str, ...]:
+    """The ``forbid`` facts of ``item`` that ``text`` states."""
+    return tuple(f for f in item.forbid if keyword_found(f, text))
+
+
+def parts_outcome(answer: Answer, item: PinnedItem) -> bool | None:
+    """A two-part item: every answerable part's keywords are in the answer and every part
+    the articles do not answer is named as not covered (``None`` for other items)."""
+    if not item.parts:
+        return None
+    if answer.refused:
+        return False
+    named = uncovered_parts(answer.text)
+    for part in item.parts:
+        if part.answerable and not keywords_match(answer.text, part.keywords):
+            return False
+        if not part.answerable and not named:
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class ItemResult:
     """How one answer fared against its pinned item."""
 
     item: PinnedItem
     answer: Answer
-    passed: bool  # answerable: correct; unanswerable: refused
+    passed: bool  # answerable: correct; unanswerable: refused; never with a forbidden fact
     keywords_ok: bool | None  # None for unanswerable items
     first_source_ok: bool | None
     citations: int
@@ -98,16 +119,34 @@ class ItemResult:
     contract_problems: tuple[str, ...]
     retrieval_rank: int | None  # 1-based rank of the first passage holding the gold quote
     evidence_hit: bool | None  # gold quote inside one of the selected evidence sentences
+    forbidden: tuple[str, ...] = ()  # forbidden facts the answer states
+    all_sources_cited: bool | None = None  # answerable: every expected article is cited
+    parts_ok: bool | None = None  # two-part items: complete, or the missing part named
+
+    @property
+    def false_cited(self) -> bool:
+        """A cited answer to a question the articles do not answer, or one stating a
+        forbidden (spliced or false) fact."""
+        if self.answer.refused:
+            return False
+        return not self.item.answerable or bool(self.forbidden)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.item.id,
+            "split": self.item.split,
+            "category": self.item.category,
             "question": self.item.question,
             "answerable": self.item.answerable,
             "passed": self.passed,
             "refused": self.answer.refused,
+            "declined_by": self.answer.declined_by,
+            "false_cited": self.false_cited,
+            "forbidden": list(self.forbidden),
             "keywords_ok": self.keywords_ok,
             "first_source_ok": self.first_source_ok,
+            "all_sources_cited": self.all_sources_cited,
+            "parts_ok": self.parts_ok,
             "citations": self.citations,
             "supporting_citations": self.supporting,
             "expected_source_citations": self.expected_source_citations,
@@ -135,13 +174,19 @@ def score_item(
     supported_claims = sum(
         any(n in supporting for n in marker_numbers(claim) if n in by_n) for claim in answer_claims
     )
-    keywords_ok = first_ok = None
+    forbidden = () if answer.refused else forbidden_in(answer.text, item)
+    keywords_ok = first_ok = all_cited = None
+    parts_ok = parts_outcome(answer, item)
     if item.answerable:
         keywords_ok = not answer.refused and keywords_match(answer.text, item.keywords)
         first_ok = bool(answer.citations) and answer.citations[0].source in item.sources
-        passed = bool(keywords_ok and first_ok)
+        cited = {c.source for c in answer.citations}
+        all_cited = not answer.refused and set(item.sources) <= cited
+        passed = bool(parts_ok if parts_ok is not None else keywords_ok and first_ok)
+        passed = passed and bool(first_ok)
     else:
         passed = answer.refused
+    passed = passed and not forbidden
     return ItemResult(
         item=item,
         answer=answer,
@@ -156,83 +201,7 @@ def score_item(
         contract_problems=problems,
         retrieval_rank=retrieval_rank,
         evidence_hit=evidence_hit,
-    )
-
-
-@dataclass(frozen=True)
-class Metrics:
-    """The summary of a run; a share is ``None`` when nothing was there to measure."""
-
-    items: int
-    answerable: int
-    unanswerable: int
-    answered: int  # answerable items that were not refused
-    with_quote: int
-    answer_accuracy: float | None
-    refusal_accuracy: float | None
-    false_refusal_rate: float | None
-    source_precision: float | None
-    source_recall: float | None
-    citation_precision: float | None
-    citation_recall: float | None
-    faithfulness: float | None
-    hit_at_1: float | None
-    hit_at_2: float | None
-    hit_at_k: float | None
-    evidence_hit: float | None
-    latency_p50_ms: float | None
-    latency_p95_ms: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in vars(self).items()}
-
-
-def share(hits: int, total: int) -> float | None:
-    return hits / total if total else None
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The ``q``-th percentile (0..100) with linear interpolation; ``None`` for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def summarize(results: Sequence[ItemResult], top_k: int) -> Metrics:
-    """Aggregate item results; ``top_k`` is the retrieval depth the ranks were cut at."""
-    answerable = [r for r in results if r.item.answerable]
-    unanswerable = [r for r in results if not r.item.answerable]
-    answered = [r for r in answerable if not r.answer.refused]
-    quoted = [r for r in answerable if r.item.quote]
-    ranks = [r.retrieval_rank for r in quoted]
-    cites = sum(r.citations for r in answered)
-    latencies = [
-        float(r.answer.timings["total_ms"]) for r in results if "total_ms" in r.answer.timings
-    ]
-    return Metrics(
-        items=len(results),
-        answerable=len(answerable),
-        unanswerable=len(unanswerable),
-        answered=len(answered),
-        with_quote=len(quoted),
-        answer_accuracy=share(sum(r.passed for r in answerable), len(answerable)),
-        refusal_accuracy=share(sum(r.passed for r in unanswerable), len(unanswerable)),
-        false_refusal_rate=share(len(answerable) - len(answered), len(answerable)),
-        source_precision=share(sum(r.expected_source_citations for r in answered), cites),
-        source_recall=share(sum(r.expected_source_citations > 0 for r in answered), len(answered)),
-        citation_precision=share(sum(r.supporting for r in answered), cites),
-        citation_recall=share(
-            sum(r.supported_claims for r in answered), sum(r.claims for r in answered)
-        ),
-        faithfulness=share(sum(not r.contract_problems for r in results), len(results)),
-        hit_at_1=share(sum(k is not None and k <= 1 for k in ranks), len(quoted)),
-        hit_at_2=share(sum(k is not None and k <= 2 for k in ranks), len(quoted)),
-        hit_at_k=share(sum(k is not None and k <= top_k for k in ranks), len(quoted)),
-        evidence_hit=share(sum(bool(r.evidence_hit) for r in quoted), len(quoted)),
-        latency_p50_ms=percentile(latencies, 50),
-        latency_p95_ms=percentile(latencies, 95),
+        forbidden=forbidden,
+        all_sources_cited=all_cited,
+        parts_ok=parts_ok,
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from assistant.evaluation.metrics import Metrics
 from assistant.evaluation.runner import EvalReport
+from assistant.evaluation.summary import Metrics
 
 # (metric field, label, denominator field) in table order
 ROWS = (
+    ("accuracy", "accuracy (answered right or declined right)", "items"),
+    ("false_cited", "false-cited answers (count)", "items"),
     ("answer_accuracy", "answer accuracy", "answerable"),
     ("refusal_accuracy", "refusal accuracy (unanswerable declined)", "unanswerable"),
     ("false_refusal_rate", "false-refusal rate", "answerable"),
@@ -21,14 +23,28 @@ ROWS = (
     ("hit_at_2", "retrieval hit@2", "with_quote"),
     ("hit_at_k", "retrieval hit@k (k = top_k)", "with_quote"),
     ("evidence_hit", "gold quote among the evidence sentences", "with_quote"),
+    ("two_article_all_cited", "two-article items citing every article", "two_article_items"),
+    ("two_part_ok", "two-part items complete or naming the missing part", "two_part_items"),
+    ("follow_up_accuracy", "follow-up accuracy", "follow_up_items"),
     ("latency_p50_ms", "latency p50 (ms)", "items"),
     ("latency_p95_ms", "latency p95 (ms)", "items"),
+    ("answered_latency_p50_ms", "latency p50 over answered questions (ms)", "answered"),
+)
+GROUP_COLUMNS = (
+    ("items", "items"),
+    ("accuracy", "accuracy"),
+    ("false_cited", "false-cited"),
+    ("answer_accuracy", "answerable right"),
+    ("refusal_accuracy", "unanswerable declined"),
+    ("false_refusal_rate", "answerable declined"),
 )
 
 
-def _cell(value: float | None, ms: bool) -> str:
+def _cell(value: float | int | None, ms: bool) -> str:
     if value is None:
         return "n/a"
+    if isinstance(value, int):
+        return str(value)
     return f"{value:.0f}" if ms else f"{value:.3f}"
 
 
@@ -42,8 +58,30 @@ def format_table(report: EvalReport) -> str:
         "|---|---:|---|",
     ]
     for key, label, over in ROWS:
+        if m[key] is None and key in ("two_article_all_cited", "two_part_ok", "follow_up_accuracy"):
+            continue
         value = _cell(m[key], key.endswith("_ms"))
         lines.append(f"| {label} | {value} | {m[over]} {over.replace('_', ' ')} |")
+    declined = m.get("declined_by") or {}
+    if declined:
+        said = ", ".join(f"{n} by {who}" for who, n in declined.items())
+        lines.append(
+            f"| refusals, by what declined them | {said} | {sum(declined.values())} refused |"
+        )
+    if any(len(groups) > 1 or split != "none" for split, groups in report.groups.items()):
+        lines += ["", format_groups(report)]
+    return "\n".join(lines)
+
+
+def format_groups(report: EvalReport) -> str:
+    """A Markdown table with one row per split and category."""
+    header = "| split | category | " + " | ".join(label for _, label in GROUP_COLUMNS) + " |"
+    lines = [header, "|---|---|" + "---:|" * len(GROUP_COLUMNS)]
+    for split, groups in report.groups.items():
+        for name, metrics in groups.items():
+            values = metrics.to_dict()
+            cells = " | ".join(_cell(values[key], False) for key, _ in GROUP_COLUMNS)
+            lines.append(f"| {split} | {name} | {cells} |")
     return "\n".join(lines)
 
 

@@ -9,17 +9,11 @@ frozen ``EvalReport`` (``to_dict`` for JSON).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant.evaluation.metrics import (
-    ItemResult,
-    Metrics,
-    PinnedItem,
-    contains,
-    score_item,
-    summarize,
-)
+from assistant.evaluation.metrics import ItemResult, PinnedItem, contains, score_item
+from assistant.evaluation.summary import Metrics, breakdown, summarize
 
 if TYPE_CHECKING:
     from assistant.engine import Assistant
@@ -36,6 +30,7 @@ class EvalReport:
     top_k: int
     metrics: Metrics
     results: tuple[ItemResult, ...]
+    groups: dict[str, dict[str, Metrics]] = field(default_factory=dict)  # split -> category
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +38,10 @@ class EvalReport:
             "backend": self.backend,
             "top_k": self.top_k,
             "metrics": self.metrics.to_dict(),
+            "breakdown": {
+                split: {name: m.to_dict() for name, m in groups.items()}
+                for split, groups in self.groups.items()
+            },
             "items": [r.to_dict() for r in self.results],
         }
 
@@ -55,11 +54,15 @@ def failure_reason(result: ItemResult) -> str:
     """One line: the item id, what went wrong, and the answer."""
     if result.contract_problems:
         why = "; ".join(result.contract_problems)
+    elif result.forbidden:
+        why = f"states a forbidden fact ({', '.join(result.forbidden)})"
     elif not result.item.answerable:
         why = "should be declined"
     elif result.answer.refused:
         why = "declined an answerable question"
-    elif not result.keywords_ok:
+    elif result.parts_ok is False:
+        why = "a part is missing and not named as uncovered"
+    elif not result.keywords_ok and result.parts_ok is None:
         why = "keywords missing"
     else:
         why = "first citation not from an expected source"
@@ -115,4 +118,5 @@ def evaluate(
         top_k=top_k,
         metrics=summarize(results, top_k),
         results=tuple(results),
+        groups=breakdown(results, top_k),
     )

@@ -1,16 +1,17 @@
-"""Pick the evidence sentences for a question and decide whether the articles answer it.
+"""Pick the evidence sentences for a question and decide, part by part, whether the articles
+answer it.
 
-Each sentence of the retrieved passages gets a *support* score in 0..1 from
-* lexical coverage: the IDF-weighted share of the question's content words found in the
-  sentence (and, with less weight, in the sentence plus the one before it); words the
-  corpus never uses weigh the most, so a question about something absent scores low;
-* dense similarity of the question and the sentence (same embedding as retrieval);
-* a small bonus when the sentence holds the kind of thing asked for (a number for
-  "how many", a date for "when"), a penalty when it does not;
-* a penalty per capitalised question word that no article uses ("France", "Merkel");
-* a penalty when the question takes for granted a reversal ("Why did NATO cancel the
-  meeting?", "... reject ...", "... call off ...") that the sentence does not state.
-The question is declined when no sentence reaches ``min_support``.
+The question is split into what it asks (``question.analyse``: "When is the meeting and who
+chairs it?" asks two things). Every sentence of the retrieved passages is scored for every
+ask (``features``): word coverage, embedding similarity, whether it holds an answer of the
+kind asked beyond the question's own words, whether the names and numbers the question takes
+for given are stated near it and in its article, whether the reversal a question presumes
+("Why was it cancelled?") is stated. An ask is answerable when its best sentence holds an
+answer of the right kind, its article states every name and number of the question, and its
+support reaches ``min_support``. The question is answerable when one of its asks is; the
+evidence starts with each answerable ask's best sentence, then sentences that state names of
+the question the chosen ones do not (the other article of a two-article question), then the
+rest by support.
 """
 
 from __future__ import annotations
@@ -18,31 +19,34 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from assistant.ingest.dates import MONTH_NAMES
+from assistant.search.features import (
+    Candidate,
+    features,
+    make_candidate,
+    name_share,
+    support,
+)
+from assistant.search.question import DATE, PERSON, QUANTITY, TIME, Ask, Question, analyse
 from assistant.search.statistics import CorpusStatistics
-from assistant.text import content_terms, normalize, polarity_words
 from assistant.types import Evidence, Passage, ScoredPassage, Sentence
 
-_DATE = re.compile(r"\b(?:\d{4}|" + "|".join(MONTH_NAMES) + r")\b", re.IGNORECASE)
-_NUMBER = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million"
-    r"|billion)\b",
-    re.IGNORECASE,
-)
-
-LEXICAL_WEIGHT = 0.55
-CONTEXT_WEIGHT = 0.15  # coverage by the sentence plus the one before it ("It has led to ...")
-DENSE_WEIGHT = 0.30
 DENSE_RANGE = (0.78, 0.93)  # cosine range mapped to 0..1 when the embedding names none
-PREFIX_MIN = 5
-TYPE_BONUS = 0.08
-TYPE_MISS = 0.8  # "how many" answered by a sentence with no number
-UNKNOWN_NAME_FACTOR = 0.6  # per capitalised question word the articles never use
-PREMISE_FACTOR = 0.5  # the question's "cancel"/"reject"/... is not in the sentence
+COVERAGE_SHARE = 0.5  # a sentence added for a missing name needs this share of the best support
+OTHER_PART_WEIGHT = 0.3  # weight of the other parts' words when scoring one part
+
+
+@dataclass(frozen=True)
+class AskOutcome:
+    """Whether one part of the question is answered, and by which evidence number."""
+
+    text: str
+    answerable: bool
+    best_support: float
+    evidence: int | None  # ``n`` of its best sentence among the evidence, if answerable
 
 
 @dataclass(frozen=True)
@@ -52,45 +56,26 @@ class Selection:
     evidence: tuple[Evidence, ...]
     best_support: float
     answerable: bool
+    asks: tuple[AskOutcome, ...] = ()
+
+    @property
+    def uncovered(self) -> tuple[str, ...]:
+        """The parts of an answerable question that the articles do not answer."""
+        if not self.answerable:
+            return ()
+        return tuple(a.text for a in self.asks if not a.answerable)
 
 
-def _matches(term: str, text_terms: set[str]) -> bool:
-    """Exact stem match, or one stem a prefix of the other ("analys" ~ "analysi")."""
-    if term in text_terms:
-        return True
-    if len(term) < PREFIX_MIN:
-        return False
-    return any(
-        len(other) >= PREFIX_MIN and (other.startswith(term) or term.startswith(other))
-        for other in text_terms
-    )
+@dataclass(frozen=True)
+class Scored:
+    """One candidate sentence scored for one ask."""
 
-
-def _coverage(query_terms: dict[str, float], text_terms: set[str]) -> float:
-    total = sum(query_terms.values())
-    if total <= 0:
-        return 0.0
-    return sum(w for t, w in query_terms.items() if _matches(t, text_terms)) / total
-
-
-def _expected_type(question: str) -> re.Pattern[str] | None:
-    """What an answer must contain for "when" and "how many/much" questions."""
-    q = normalize(question).lower()
-    if q.startswith("when") or "what date" in q or "what day" in q:
-        return _DATE
-    if "how many" in q or "how much" in q:
-        return _NUMBER
-    return None
-
-
-def _unknown_names(question: str, stats: CorpusStatistics) -> int:
-    """Capitalised words after the first that the corpus never uses ("France", "Merkel")."""
-    count = 0
-    for word in re.findall(r"(?<=\s)[A-Z][\w'’.-]*", normalize(question)):
-        terms = content_terms(word)
-        if terms and all(stats.df.get(t, 0) == 0 for t in terms):
-            count += 1
-    return count
+    ask: int
+    passage: Passage
+    sentence: Sentence
+    values: dict[str, float]
+    support: float
+    passes: bool  # holds the kind of answer asked, and its article states the given names
 
 
 class EvidenceSelector:
@@ -104,8 +89,8 @@ class EvidenceSelector:
         max_evidence: int,
         min_support: float,
     ) -> None:
-        """``max_evidence`` sentences are kept; a question is answerable when the best one's
-        support reaches ``min_support``."""
+        """``max_evidence`` sentences are kept; an ask is answerable when its best passing
+        sentence's support reaches ``min_support``."""
         self.stats = stats
         self.embed_model = embed_model
         self.max_evidence = max_evidence
@@ -114,6 +99,7 @@ class EvidenceSelector:
         self._vectors: dict[tuple[str, int], list[float]] = {}
         self._lock = threading.Lock()
 
+    # --- scoring -----------------------------------------------------------------------
     def _sentence_vectors(
         self, items: list[tuple[Passage, Sentence]]
     ) -> dict[tuple[str, int], list[float]]:
@@ -126,66 +112,179 @@ class EvidenceSelector:
                     self._vectors[(p.id, s.start)] = v
             return {(p.id, s.start): self._vectors[(p.id, s.start)] for p, s in items}
 
-    def select(self, question: str, hits: Sequence[ScoredPassage]) -> Selection:
-        """Rank the sentences of ``hits`` by support and keep the best ``max_evidence``."""
-        weights = {t: self.stats.idf(t) for t in content_terms(question)}
-        items = [(h.passage, s) for h in hits for s in h.passage.sentences]
-        if not items or not weights:
-            return Selection((), 0.0, False)
-        dense: dict[tuple[str, int], float] = {}
-        if self.embed_model is not None:
-            qv = self.embed_model.get_query_embedding(question)
-            for key, v in self._sentence_vectors(items).items():
-                dense[key] = sum(a * b for a, b in zip(qv, v, strict=True))
-        expected = _expected_type(question)
-        penalty = UNKNOWN_NAME_FACTOR ** _unknown_names(question, self.stats)
-        premise = polarity_words(question) - {"not"}  # negations are phrased too many ways
-        scored: list[tuple[float, Passage, Sentence]] = []
-        for passage, sentence in items:
-            own = set(content_terms(sentence.text))
-            before = self.stats.previous.get((passage.source, sentence.start))
-            context = own | set(content_terms(before.text)) if before else own
-            cos = dense.get((passage.id, sentence.start))
-            lexical = _coverage(weights, own)
-            dense_part = lexical if cos is None else _scale(cos, self.dense_range)
-            support = (
-                LEXICAL_WEIGHT * lexical
-                + CONTEXT_WEIGHT * _coverage(weights, context)
-                + DENSE_WEIGHT * dense_part
-            )
-            if expected is not None:
-                support = (
-                    support + TYPE_BONUS if expected.search(sentence.text) else support * TYPE_MISS
-                )
-            if premise and premise - polarity_words(
-                f"{before.text if before else ''} {sentence.text}"
-            ):
-                support *= PREMISE_FACTOR
-            scored.append((min(support * penalty, 1.0), passage, sentence))
-        scored.sort(key=lambda item: -item[0])
-        best = scored[0][0]
-        ranked = self._with_neighbour(scored)[: self.max_evidence]
-        evidence = tuple(
-            Evidence(n=i, passage=p, sentence=s, support=round(score, 4))
-            for i, (score, p, s) in enumerate(ranked, start=1)
-        )
-        return Selection(evidence, best, best >= self.min_support)
+    def _weights(self, question: Question, index: int) -> dict[str, float]:
+        """IDF weights of one ask's terms, the other asks' terms weighing less."""
+        weights: dict[str, float] = {}
+        for i, ask in enumerate(question.asks):
+            factor = 1.0 if i == index else OTHER_PART_WEIGHT
+            for term in ask.terms:
+                weights[term] = max(weights.get(term, 0.0), factor * self.stats.idf(term))
+        return weights
 
-    def _with_neighbour(
-        self, scored: list[tuple[float, Passage, Sentence]]
-    ) -> list[tuple[float, Passage, Sentence]]:
-        """Put the sentence the best one leans on ("It has led to ...") or that continues
-        it ("Moreover, he said ...") right beside it, with the same support."""
-        score, passage, sentence = scored[0]
-        key = (passage.source, sentence.start)
+    def score(self, question: str, hits: Sequence[ScoredPassage]) -> list[Scored]:
+        """Every sentence of ``hits`` scored for every ask of ``question``."""
+        analysed = analyse(question)
+        items = [(h.passage, s) for h in hits for s in h.passage.sentences]
+        rank = {h.passage.id: r for r, h in enumerate(hits, start=1)}
+        if not items:
+            return []
+        vectors = self._sentence_vectors(items) if self.embed_model is not None else {}
+        candidates = [self._candidate(p, s, rank[p.id]) for p, s in items]
+        out: list[Scored] = []
+        for index, ask in enumerate(analysed.asks):
+            weights = self._weights(analysed, index)
+            if not weights:
+                continue
+            qv = self._query_vector(ask) if vectors else None
+            for (passage, sentence), candidate in zip(items, candidates, strict=True):
+                dense = None
+                if qv is not None:
+                    v = vectors[(passage.id, sentence.start)]
+                    dense = self._scale(sum(a * b for a, b in zip(qv, v, strict=True)))
+                values = features(ask, analysed.names, weights, candidate, dense)
+                passes = bool(values["kind"]) and values["numbers"] == 1.0
+                if ask.kind == PERSON and ask.focus:  # "Who is the defence minister?"
+                    passes = passes and values["focus"] == 1.0
+                if ask.kind == QUANTITY and ask.focus:  # the number must count the thing asked
+                    passes = passes and values["focus"] > 0.0
+                if ask.kind in (TIME, DATE):  # the time must be that of the event asked about
+                    passes = passes and values["predicate"] > 0.0
+                passes = passes and values["premise"] == 1.0  # a presumed reversal is stated
+                out.append(Scored(index, passage, sentence, values, support(values), passes))
+        return out
+
+    def _candidate(self, passage: Passage, sentence: Sentence, rank: int) -> Candidate:
+        before = self.stats.previous.get((passage.source, sentence.start))
+        article = self.stats.article_terms(passage.source)
+        return make_candidate(
+            sentence.text, before.text if before else "", passage.title, article, rank
+        )
+
+    def _query_vector(self, ask: Ask) -> list[float]:
+        assert self.embed_model is not None
+        return list(self.embed_model.get_query_embedding(ask.text))
+
+    def _scale(self, cos: float) -> float:
+        floor, ceil = self.dense_range
+        return min(1.0, max(0.0, (cos - floor) / (ceil - floor)))
+
+    # --- selection ---------------------------------------------------------------------
+    def select(
+        self, question: str, hits: Sequence[ScoredPassage], min_support: float | None = None
+    ) -> Selection:
+        """The evidence for ``question`` and whether (and which parts of) it is answered
+        (``min_support`` overrides the selector's own)."""
+        floor = self.min_support if min_support is None else min_support
+        analysed = analyse(question)
+        scored = self.score(question, hits)
+        if not scored:
+            return Selection((), 0.0, False)
+        outcomes: list[tuple[str, list[Scored], float]] = []
+        for index, ask in enumerate(analysed.asks):
+            mine = sorted((s for s in scored if s.ask == index), key=lambda s: -s.support)
+            best = next((s for s in mine if s.passes), None)
+            if best is None:
+                outcomes.append((ask.text, [], mine[0].support if mine else 0.0))
+                continue
+            group = [best, *self._name_sources(ask.names, best, scored)]
+            stated = frozenset().union(*(self._article(g) for g in group))
+            ok = best.support >= floor and name_share(ask.names, stated) == 1.0
+            outcomes.append((ask.text, group if ok else [], best.support))
+        chosen = [item for _, group, _ in outcomes for item in group]
+        ordered = self._ordered(chosen, scored)
+        evidence = tuple(
+            Evidence(
+                n=i,
+                passage=item.passage,
+                sentence=item.sentence,
+                support=round(item.support, 4),
+                ask=item.ask,
+                primary=primary,
+            )
+            for i, (item, primary) in enumerate(ordered, start=1)
+        )
+        number = {(e.passage.id, e.sentence.start): e.n for e in evidence}
+        asks = tuple(
+            AskOutcome(
+                text,
+                bool(group),
+                round(value, 4),
+                number.get((group[0].passage.id, group[0].sentence.start)) if group else None,
+            )
+            for text, group, value in outcomes
+        )
+        top = max(value for _, _, value in outcomes)
+        return Selection(evidence, top, bool(chosen), asks)
+
+    def _ordered(self, chosen: list[Scored], scored: list[Scored]) -> list[tuple[Scored, bool]]:
+        """The chosen sentences (each with the one it leans on), then the rest by support."""
+        picked: list[tuple[Scored, bool]] = []
+        seen: set[tuple[str, int]] = set()
+
+        def take(item: Scored, primary: bool) -> None:
+            key = (item.passage.source, item.sentence.start)
+            if key not in seen and len(picked) < self.max_evidence:
+                seen.add(key)
+                picked.append((item, primary))
+
+        for item in chosen:
+            for neighbour in self._leaned_on(item):
+                take(neighbour, True)
+        best_of: dict[tuple[str, int], Scored] = {}
+        for item in scored:
+            key = (item.passage.source, item.sentence.start)
+            if key not in best_of or item.support > best_of[key].support:
+                best_of[key] = item
+        for item in sorted(best_of.values(), key=lambda s: -s.support):
+            take(item, False)
+        return picked
+
+    def _name_sources(
+        self, names: tuple[str, ...], best: Scored, scored: list[Scored]
+    ) -> list[Scored]:
+        """Sentences from other articles that state the names ``best``'s article does not
+        (the second article of a two-article question), best supported first."""
+        stated = self._article(best)
+        missing = tuple(n for n in names if name_share((n,), stated) < 1.0)
+        floor = COVERAGE_SHARE * best.support
+        added: list[Scored] = []
+        while missing:
+            helpful = [
+                s
+                for s in scored
+                if s.support >= floor
+                and s.passage.source != best.passage.source
+                and name_share(missing, self._near(s)) > 0
+            ]
+            if not helpful:
+                break
+            pick = max(helpful, key=lambda s: (name_share(missing, self._near(s)), s.support))
+            added.append(pick)
+            stated = stated | self._article(pick)
+            missing = tuple(n for n in missing if name_share((n,), stated) < 1.0)
+        return added
+
+    def _article(self, item: Scored) -> frozenset[str]:
+        return self.stats.article_terms(item.passage.source) | self._near(item)
+
+    def _near(self, item: Scored) -> frozenset[str]:
+        return self._candidate(item.passage, item.sentence, 1).near
+
+    def _leaned_on(self, item: Scored) -> list[Scored]:
+        """The item, with the sentence it leans on ("It has led to ...") or that continues
+        it ("Moreover, he said ...") beside it, at the same support."""
+        key = (item.passage.source, item.sentence.start)
         before, after = self.stats.previous.get(key), self.stats.following.get(key)
-        group: list[tuple[float, Passage, Sentence]] = [scored[0]]
-        if before is not None and _leans_back(sentence.text):
-            group.insert(0, (score, self.stats.passage_of[(passage.source, before.start)], before))
+        group = [item]
+        if before is not None and _leans_back(item.sentence.text):
+            group.insert(0, self._as(item, before))
         elif after is not None and _leans_back(after.text):
-            group.append((score, self.stats.passage_of[(passage.source, after.start)], after))
-        taken = {(p.source, s.start) for _, p, s in group}
-        return group + [item for item in scored[1:] if (item[1].source, item[2].start) not in taken]
+            group.append(self._as(item, after))
+        return group
+
+    def _as(self, item: Scored, sentence: Sentence) -> Scored:
+        passage = self.stats.passage_of[(item.passage.source, sentence.start)]
+        return replace(item, passage=passage, sentence=sentence)
 
 
 _ANAPHORA = frozenset("it this these those they he she its their his her such here".split())
@@ -201,8 +300,3 @@ def _leans_back(sentence: str) -> bool:
     if not first_words:
         return False
     return first_words[0] in _CONNECTORS or bool(_ANAPHORA & set(first_words))
-
-
-def _scale(cos: float, dense_range: tuple[float, float]) -> float:
-    floor, ceil = dense_range
-    return min(1.0, max(0.0, (cos - floor) / (ceil - floor)))

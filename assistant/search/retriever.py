@@ -108,6 +108,12 @@ class HybridRetriever:
             self._cache[pid] = node_to_passage(node)
         return {i: self._cache[i] for i in ids if i in self._cache}
 
+    def article_texts(self, source: str) -> list[str]:
+        """The texts of every stored passage of one article (one Chroma ``get``)."""
+        with store_errors():
+            got = self.collection.get(where={"source": source}, include=["documents"])
+        return [doc or "" for doc in got.get("documents") or []]
+
     # --- retrieval ---------------------------------------------------------------------
     def bm25(self, query: str, sources: Sequence[str] | None = None) -> list[NodeWithScore]:
         """BM25 hits with a positive score, best first (only from ``sources`` if given)."""

@@ -70,8 +70,10 @@ class Searcher:
         sources: Sequence[str] | None = None,
         since: DateLike = None,
         until: DateLike = None,
+        min_support: float | None = None,
     ) -> SearchResult:
-        """Retrieve and select evidence for ``question``; with ``sources`` (paths in the
+        """Retrieve and select evidence for ``question`` (``min_support`` overrides the
+        selector's refusal threshold); with ``sources`` (paths in the
         seeds folder) only those articles are searched, with ``since``/``until`` (dates or
         ISO strings, inclusive) only articles published in that range (an article whose date
         is not known is left out of a date-filtered search)."""
@@ -84,7 +86,7 @@ class Searcher:
             only = self.dated_sources(only, iso_date(since, "since"), iso_date(until, "until"))
         hits = self.retriever.retrieve(question, sources=only)
         self.selector.stats.include(h.passage for h in hits)
-        selection = self.selector.select(question, hits)
+        selection = self.selector.select(question, hits, min_support)
         return SearchResult(question, tuple(hits), selection, _ms(started))
 
     def dated_sources(
@@ -140,7 +142,9 @@ def open_searcher(
             "files (UTF-8 text) and run `assistant index`."
         )
     # Term statistics saved with BM25; neighbours fetched per query by id.
-    stats = CorpusStatistics(retriever.sparse.df, len(retriever), retriever.fetch)
+    stats = CorpusStatistics(
+        retriever.sparse.df, len(retriever), retriever.fetch, retriever.article_texts
+    )
     selector = EvidenceSelector(
         stats,
         embed_model,

@@ -16,9 +16,11 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
+from assistant.text import acronyms, content_terms
 from assistant.types import Passage, Sentence
 
 MAX_SENTENCES = 50_000  # forget the neighbour maps beyond this many entries
+MAX_ARTICLES = 2_000  # article term sets kept
 
 SentenceKey = tuple[str, int]  # (source, sentence start)
 
@@ -40,11 +42,18 @@ class CorpusStatistics:
     """Term document frequencies over all passages; sentence neighbours loaded per query."""
 
     def __init__(
-        self, df: Counter[str], n: int, fetch: Callable[[Sequence[str]], dict[str, Passage]]
+        self,
+        df: Counter[str],
+        n: int,
+        fetch: Callable[[Sequence[str]], dict[str, Passage]],
+        article_texts: Callable[[str], list[str]] = lambda source: [],
     ) -> None:
-        """``df`` and ``n`` as saved with BM25; ``fetch`` returns passages by id."""
+        """``df`` and ``n`` as saved with BM25; ``fetch`` returns passages by id,
+        ``article_texts`` the passage texts of one article."""
         self.df = df
         self.n = max(n, 1)
+        self._article_texts = article_texts
+        self._article_terms: dict[str, frozenset[str]] = {}
         self.previous: dict[SentenceKey, Sentence] = {}
         self.following: dict[SentenceKey, Sentence] = {}
         self.passage_of: dict[SentenceKey, Passage] = {}
@@ -54,6 +63,20 @@ class CorpusStatistics:
 
     def idf(self, term: str) -> float:
         return math.log(1.0 + (self.n + 1) / (self.df.get(term, 0) + 0.5))
+
+    def article_terms(self, source: str) -> frozenset[str]:
+        """The stemmed content terms of a whole article (cached)."""
+        with self._lock:
+            found = self._article_terms.get(source)
+        if found is None:
+            texts = self._article_texts(source)
+            found = frozenset(t for text in texts for t in content_terms(text))
+            found |= frozenset(a for text in texts for a in acronyms(text))
+            with self._lock:
+                if len(self._article_terms) > MAX_ARTICLES:
+                    self._article_terms.clear()
+                self._article_terms[source] = found
+        return found
 
     def include(self, passages: Iterable[Passage]) -> None:
         """Make the neighbours of these passages' sentences known (one fetch for all)."""

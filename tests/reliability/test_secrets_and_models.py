@@ -83,8 +83,8 @@ def test_model_following_injected_instructions_is_not_believed(
     """Claims the cited evidence does not support are dropped; nothing left is a refusal."""
     server.script(Reply(reply))
     answer = _llm(shared_index, server).ask(QUESTION)
+    assert server.received, "the question must reach the model"
     assert "HACKED" not in answer.text and "poem" not in answer.text
     assert "cancelled" not in answer.text and "roses" not in answer.text
-    assert answer.refused or all(
-        c.quote in SEEDS.joinpath(c.source).read_text() for c in answer.citations
-    )
+    # none of these replies holds a supported claim, so nothing of them may be shown
+    assert answer.refused and answer.citations == () and answer.declined_by == "verification"

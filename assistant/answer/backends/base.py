@@ -23,6 +23,8 @@ class Backend(ABC):
     #: the text is evidence sentences copied verbatim: only its markers need resolving,
     #: not its claims verifying
     verbatim: bool = False
+    #: ``judge`` gives probabilities (the search may then pass on more questions to it)
+    judges: bool = False
 
     @abstractmethod
     def stream(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str | Notice]:
@@ -32,6 +34,13 @@ class Backend(ABC):
     def generate(self, question: str, evidence: Sequence[Evidence]) -> Draft:
         """The whole answer and its notices."""
         return collect(self.stream(question, evidence))
+
+    def judge(
+        self, question: str, asks: Sequence[str], evidence: Sequence[Evidence]
+    ) -> tuple[float, ...] | None:
+        """For each ask of ``question``, the probability that ``evidence`` states its answer;
+        ``None`` when this backend cannot judge (the search's decision stands)."""
+        return None
 
     def condense(self, history: Sequence[Mapping[str, str]], question: str) -> str | None:
         """``question`` rewritten with ``history`` into one standalone question, or ``None``

@@ -26,12 +26,17 @@ class ExtractiveBackend(Backend):
         self.max_sentences = max_sentences
 
     def choose(self, evidence: Sequence[Evidence]) -> list[Evidence]:
+        """The sentences chosen to answer each part of the question (``primary``), then
+        others nearly as well supported that add words the answer does not have yet."""
         if not evidence:
             return []
         best = evidence[0]
-        chosen = [best]
-        seen = set(content_terms(best.sentence.text))
+        primary = [e for e in evidence if e.primary] or [best]
+        chosen = list(primary)
+        seen = {t for e in chosen for t in content_terms(e.sentence.text)}
         for item in evidence[1:]:
+            if item in chosen:
+                continue
             if len(chosen) >= self.max_sentences:
                 break
             if item.support < best.support * RELATIVE_SUPPORT:

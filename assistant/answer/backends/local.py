@@ -17,6 +17,7 @@ is why alignment, not its markers, decides.
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -27,6 +28,7 @@ from assistant.answer.align import CitingStream
 from assistant.answer.backends.base import Backend, Notice
 from assistant.answer.backends.extractive import ExtractiveBackend
 from assistant.answer.backends.model_parts import model_path
+from assistant.answer.judge import judge
 from assistant.answer.prompts import Messages, answer_messages
 from assistant.config import Settings
 from assistant.errors import BackendError, BackendReplyError, BackendUnavailableError
@@ -93,6 +95,8 @@ def load_llama(path: Path, n_ctx: int = 2048, n_threads: int = 2) -> tuple[Any, 
 class LocalBackend(Backend):
     """Cited answers from a small chat model running in this process."""
 
+    judges = True
+
     def __init__(
         self,
         llm: Any,
@@ -124,13 +128,54 @@ class LocalBackend(Backend):
 
     def stream(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str | Notice]:
         shown = list(evidence[: self.evidence_limit])
-        citing = CitingStream(shown)
+        citing = CitingStream(shown, question)
         messages = answer_messages(question, shown, PROMPT)
         yield from citing.run(self._complete(messages, self.max_tokens))
         if citing.cited == 0:
             yield Notice(FALLBACK_NOTICE)
             quotes = self.fallback.quotes(evidence)
             yield (" " if citing.shown.strip() else "") + quotes
+
+    def judge(
+        self, question: str, asks: Sequence[str], evidence: Sequence[Evidence]
+    ) -> tuple[float, ...] | None:
+        """P(the evidence shown to the model states the answer) per ask (``answer.judge``)."""
+        messages = answer_messages(question, list(evidence[: self.evidence_limit]), PROMPT)
+        return judge(self.first_token_logprobs, messages, asks)
+
+    def first_token_logprobs(
+        self, messages: Messages, candidates: Sequence[str]
+    ) -> dict[str, float]:
+        """Log-probabilities of each candidate as the first token of the reply: one forward
+        pass over the prompt (ChatML, Qwen's template), reusing the cached prefix."""
+        import numpy as np
+
+        prompt = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+        prompt += "<|im_start|>assistant\n"
+        with self.lock:
+            try:
+                tokens = self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+                cached = list(self.llm.input_ids[: self.llm.n_tokens])
+                same = 0
+                while same < min(len(cached), len(tokens) - 1) and cached[same] == tokens[same]:
+                    same += 1
+                self.llm.n_tokens = same
+                self.llm.eval(tokens[same:])
+                logits = np.ctypeslib.as_array(
+                    self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),)
+                ).astype(float)
+            except Exception as exc:  # llama.cpp reports failures as plain exceptions
+                raise BackendReplyError(
+                    f"the local model failed while judging ({type(exc).__name__}: {exc}); "
+                    "try again, or use --backend extractive."
+                ) from None
+        top = float(logits.max())
+        log_total = top + float(np.log(np.exp(logits - top).sum()))
+        out = {}
+        for candidate in candidates:
+            first = self.llm.tokenize(candidate.encode("utf-8"), add_bos=False, special=False)
+            out[candidate] = float(logits[first[0]]) - log_total if first else -math.inf
+        return out
 
     def _complete(self, messages: Messages, max_tokens: int) -> Iterator[str]:
         """Text deltas of one chat completion, holding the model's lock while it runs."""

@@ -75,18 +75,20 @@ class OpenAIBackend(Backend):
     def generate(self, question: str, evidence: Sequence[Evidence]) -> Draft:
         """The whole answer from one non-streaming request."""
         messages = answer_messages(question, evidence)
-        return collect(self._cited(evidence, [self.complete(messages)]))
+        return collect(self._cited(question, evidence, [self.complete(messages)]))
 
     def stream(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str | Notice]:
         messages = answer_messages(question, evidence)
-        yield from self._cited(evidence, self.complete_stream(messages))
+        yield from self._cited(question, evidence, self.complete_stream(messages))
 
-    def _cited(self, evidence: Sequence[Evidence], deltas: Iterable[str]) -> Iterator[str | Notice]:
+    def _cited(
+        self, question: str, evidence: Sequence[Evidence], deltas: Iterable[str]
+    ) -> Iterator[str | Notice]:
         """The model's text, cited by alignment if it wrote no marker (and that is enabled)."""
         if not self.align_uncited:
             yield from deltas
             return
-        aligner = UncitedAligner(evidence)
+        aligner = UncitedAligner(evidence, question)
         yield from aligner.run(deltas)
         for notice in aligner.notices:
             yield Notice(notice)

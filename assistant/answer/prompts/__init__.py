@@ -48,11 +48,20 @@ def _messages(prompt: str, **fields: str) -> Messages:
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
+def evidence_line(item: Evidence) -> str:
+    """One numbered evidence sentence with the article it is from: ``[n] (Title, date) text``."""
+    source = as_data(item.passage.title)
+    if item.passage.meta.published:
+        source = f"{source}, {item.passage.meta.published}"
+    return f"[{item.n}] ({source}) {as_data(item.sentence.text)}"
+
+
 def answer_messages(
     question: str, evidence: Sequence[Evidence], prompt: str = "answer"
 ) -> Messages:
-    """The chat messages for one question: the fixed system prefix, then evidence and question."""
-    lines = "\n".join(f"[{e.n}] {as_data(e.sentence.text)}" for e in evidence)
+    """The chat messages for one question: the fixed system prefix, then evidence (each
+    sentence with its article's title and date) and question."""
+    lines = "\n".join(evidence_line(e) for e in evidence)
     return _messages(prompt, evidence=lines, question=as_data(question))
 
 

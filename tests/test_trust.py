@@ -1,0 +1,104 @@
+"""No false sentence behind a citation: the spliced answers a small model wrote to questions
+about the seed articles, checked by verification, and the questions the search must decline.
+
+The four model answers below are what the local model wrote before verification checked
+what an answer adds beyond the question; each cites real sentences of the seed articles."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.citations import supports, verify
+from assistant.engine import Assistant
+from assistant.types import Evidence, Passage, Sentence
+
+
+@pytest.fixture(scope="module")
+def sentences(assistant: Assistant) -> list[tuple[Passage, Sentence]]:
+    return [(p, s) for p in assistant.passages() for s in p.sentences]
+
+
+def evidence(pool: list[tuple[Passage, Sentence]], *starts: str) -> list[Evidence]:
+    """Evidence [1], [2], ... : the seed sentences that begin with these words."""
+    found = []
+    for n, start in enumerate(starts, start=1):
+        passage, sentence = next((p, s) for p, s in pool if s.text.startswith(start))
+        found.append(Evidence(n, passage, sentence, 0.9))
+    return found
+
+
+def test_attendees_of_the_secret_talks_are_not_moved_to_the_council(sentences: list) -> None:
+    question = "Who will attend the NATO-Russia Council meeting and when is it?"
+    cited = evidence(sentences, "The meeting at the NATO-Russia Council", "The meeting is attended")
+    answer = (
+        "The NATO-Russia Council meeting will take place on July 13 [1]. High-ranking officers "
+        "of the Pentagon and the Ministry of Defense of Russia will attend [2]."
+    )
+    checked = verify(answer, cited, question)
+    assert not checked.refused and "July 13 [1]" in checked.text
+    assert "Pentagon" not in checked.text and len(checked.dropped) == 1
+
+
+def test_the_secret_talks_capital_is_not_the_council_s_nor_moscow(sentences: list) -> None:
+    question = "Which Northern European capital hosts the NATO-Russia Council meeting?"
+    cited = evidence(sentences, "With the approval of the Kremlin", "Recently, Russia")
+    answer = (
+        "The Northern European capital that hosts the NATO-Russia Council meeting is Moscow [1][2]."
+    )
+    assert verify(answer, cited, question).refused
+
+
+def test_troops_are_not_dollars_and_canada_does_not_spend_on_romania(sentences: list) -> None:
+    question = "How much did Canada agree to spend on the missile defense sites in Romania?"
+    cited = evidence(sentences, "To make this happen", "At the same time, missile defense")
+    answer = "Canada agreed to spend $1,000 troops on the missile defense sites in Romania [1][2]."
+    assert verify(answer, cited, question).refused
+
+
+@pytest.mark.slow
+def test_russia_does_not_station_nato_s_troops(shared_index: object) -> None:
+    """The local model judges that no evidence says Russia stations troops in Estonia (it
+    is NATO); the words alone cannot tell the doer, so the search passes it on."""
+    from tests.conftest import SEEDS
+
+    local = Assistant(seeds_dir=SEEDS, index_dir=shared_index, backend="local")
+    answer = local.ask("How many troops will Russia station in Estonia?")
+    assert answer.refused or "NATO" in answer.text, answer.text
+
+
+def test_a_claim_that_only_restates_the_question_is_not_held(sentences: list) -> None:
+    question = "When will the NATO-Russia Council meet?"
+    cited = evidence(sentences, "The meeting at the NATO-Russia Council")
+    assert not supports("The NATO-Russia Council will meet [1].", cited, question)
+    assert supports("The NATO-Russia Council will meet on July 13 [1].", cited, question)
+
+
+def test_a_name_the_evidence_does_not_state_is_not_held(sentences: list) -> None:
+    question = "How many troops will each country provide for the Baltic battalions?"
+    cited = evidence(sentences, "To make this happen")
+    assert supports("Germany and Canada will provide 1,000 troops each [1].", cited, question)
+    assert not supports("France will provide 1,000 troops [1].", cited, question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the U.S. Secretary of Defense?",
+        "How much did Canada agree to spend on the missile defense sites in Romania?",
+        "What type of cancer did Stoltenberg die from?",
+        "How old is Jens Stoltenberg?",
+    ],
+)
+def test_questions_the_seed_articles_do_not_answer_are_declined(
+    assistant: Assistant, question: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.refused and answer.citations == (), answer.text
+
+
+def test_a_two_part_question_names_the_part_the_articles_do_not_answer(
+    assistant: Assistant,
+) -> None:
+    answer = assistant.ask("When is the NATO-Russia Council meeting, and who is going to chair it?")
+    assert not answer.refused and "July 13" in answer.text, answer.text
+    assert answer.uncovered and "The articles do not say" in answer.text
