@@ -1,8 +1,9 @@
 """The embedded local model: GGUF assembly from part packages, citation alignment, and
 (marked slow) real answers from the installed model on a few pinned questions.
 
-The slow tests skip with the install command when llama-cpp-python or the model parts are
-missing; they never pass silently without the model.
+The slow tests skip with the install command when no runtime or not the model parts are
+installed (a failure under ``CI=true``: see ``tests/conftest.py``); they never pass silently
+without the model.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from assistant.answer.backends.model_parts import (
     is_assembled,
     model_path,
 )
+from assistant.answer.backends.runtimes import LocalRuntime
 from assistant.errors import BackendUnavailableError
 from assistant.types import Evidence, Passage, Sentence
 
@@ -181,12 +183,10 @@ def _pinned(ids: set[str]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def local_assistant(shared_index: Path) -> Iterator[Any]:
-    from assistant.answer.backends.local import INSTALL_HINT, from_settings, llama_installed
+    from assistant.answer.backends.local import from_settings
     from assistant.config import load_settings
     from assistant.engine import Assistant
 
-    if not llama_installed():
-        pytest.skip(f"llama-cpp-python is not installed; install it with: {INSTALL_HINT}")
     settings = load_settings(seeds_dir=ROOT / "seeds", index_dir=shared_index)
     try:
         backend = from_settings(settings)
@@ -228,3 +228,61 @@ def test_local_model_declines_an_unanswerable_question(local_assistant: Any) -> 
     answer = local_assistant.ask(item["question"])
     assert answer.refused
     assert answer.citations == ()
+
+
+# --- the backend over the runtime interface (a scripted runtime, no model) -------------------
+
+
+class ScriptedRuntime(LocalRuntime):
+    """A ``LocalRuntime`` that replies with fixed text and records its calls."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(Path("scripted.gguf"))
+        self.reply = reply
+        self.calls: list[tuple[str, int]] = []
+
+    def stream_chat(
+        self, messages: Any, *, max_tokens: int, temperature: float, seed: int, stop: Any = ()
+    ) -> Iterator[str]:
+        self.calls.append((messages[-1]["content"], max_tokens))
+        yield from (self.reply[i : i + 5] for i in range(0, len(self.reply), 5))
+
+    def first_token_logprobs(self, messages: Any, candidates: Any) -> dict[str, float]:
+        return dict.fromkeys(candidates, 0.0)
+
+    def close(self) -> None:
+        pass
+
+
+def test_backend_warms_the_prefix_once_per_runtime_and_cites_by_alignment() -> None:
+    from assistant.answer.backends.local import LocalBackend
+
+    runtime = ScriptedRuntime("The U.S. sent 300 troops to Poland.")
+    first = LocalBackend(runtime, "m")
+    LocalBackend(runtime, "m")  # a second backend on the same model: no second warm-up
+    assert [max_tokens for _, max_tokens in runtime.calls] == [1]
+    draft = first.generate("How many troops went to Poland?", EVIDENCE)
+    assert draft.text == "The U.S. sent 300 troops to Poland [2]."
+    assert first.name == "local:m" and runtime.calls[-1][1] == first.max_tokens
+
+
+def test_preload_only_when_the_local_model_would_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.answer.backends import local
+    from assistant.config import load_settings
+
+    started: list[str] = []
+    monkeypatch.setattr(local, "from_settings", lambda settings: started.append("loaded"))
+    monkeypatch.setattr(local, "is_assembled", lambda spec, directory: True)
+    settings = load_settings(model_dir=tmp_path, backend="auto")
+    thread = local.preload(settings)
+    assert thread is not None
+    thread.join(5)
+    assert started == ["loaded"]
+    assert local.preload(settings, "extractive") is None
+    assert local.preload(settings.model_copy(update={"openai_base_url": "http://x"})) is None
+    monkeypatch.setattr(local, "is_assembled", lambda spec, directory: False)
+    assert local.preload(settings, "local") is None  # assembling is left to the real load
