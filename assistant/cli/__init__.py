@@ -1,4 +1,5 @@
-"""The ``assistant`` command: index | ask | articles | chat | eval (``commands`` runs them).
+"""The ``assistant`` command: index | ask | articles | chat | eval | doctor (``commands`` and
+``doctor`` run them).
 
 Heavy libraries are imported inside the commands, so ``assistant --help`` is instant.
 Errors the assistant raises on purpose print one line on stderr and exit non-zero.
@@ -21,6 +22,7 @@ from assistant.cli.commands import (
     format_answer,
     make_assistant,
 )
+from assistant.cli.doctor import add_doctor, cmd_doctor
 from assistant.errors import AssistantError
 from assistant.types import BACKEND_NAMES
 
@@ -110,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     _backend_arg(p)
 
     _add_eval(sub)
+    add_doctor(sub, _common)
     return parser
 
 
@@ -119,6 +122,7 @@ COMMANDS = {
     "articles": cmd_articles,
     "chat": cmd_chat,
     "eval": cmd_eval,
+    "doctor": cmd_doctor,
 }
 
 

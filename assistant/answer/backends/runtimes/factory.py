@@ -32,8 +32,9 @@ class RuntimeSpec:
     name: str
     module: str
     adapter: str  # "module:Class"
-    install: str
+    install: str  # the command, run in the project folder
     distribution: str
+    note: str = ""  # what to know before installing it
 
 
 RUNTIMES = {
@@ -43,15 +44,16 @@ RUNTIMES = {
             "xllamacpp",
             "xllamacpp",
             "assistant.answer.backends.runtimes.xllamacpp_runtime:XllamacppRuntime",
-            'pip install -e ".[local]"',
+            '.venv/bin/pip install -e ".[local]"',
             "xllamacpp",
         ),
         RuntimeSpec(
             "llama-cpp-python",
             "llama_cpp",
             "assistant.answer.backends.runtimes.llama_cpp_runtime:LlamaCppRuntime",
-            'pip install -e ".[llama-cpp]" (compiles llama.cpp: 8-15 minutes on 2 cores)',
+            '.venv/bin/pip install -e ".[llama-cpp]"',
             "llama-cpp-python",
+            " (compiles llama.cpp: 8-15 minutes on 2 cores)",
         ),
     )
 }
@@ -85,7 +87,7 @@ def resolve_runtime(name: str = "auto") -> RuntimeSpec:
     if name not in installed:
         raise BackendUnavailableError(
             f"the local runtime {name} is not installed; install it with: "
-            f"{RUNTIMES[name].install}, or set ASSISTANT_LOCAL_RUNTIME=auto."
+            f"{RUNTIMES[name].install}{RUNTIMES[name].note}, or set ASSISTANT_LOCAL_RUNTIME=auto."
         )
     return RUNTIMES[name]
 
