@@ -91,6 +91,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     skips = config.stash.get(_SKIPS, [])
+    if config.option.collectonly:
+        return
     terminalreporter.section(f"skips: {len(skips)}", sep="-")
     for nodeid, reason, part in skips:
         failed = " (FAILED: CI=true)" if part and in_ci() else ""

@@ -38,7 +38,7 @@ LONG_SYSTEM = " ".join(
 )
 
 RUNTIME_PARAMS = [
-    pytest.param("xllamacpp", id="xllamacpp"),
+    pytest.param("xllamacpp", id="xllamacpp", marks=pytest.mark.real_part("the xllamacpp runtime")),
     pytest.param(
         "llama-cpp-python",
         id="llama-cpp-python",
@@ -219,7 +219,7 @@ def test_an_abandoned_stream_stops_generating(local_runtime: LocalRuntime) -> No
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [p.values[0] for p in RUNTIME_PARAMS])
+@pytest.mark.parametrize("name", RUNTIME_PARAMS)
 def test_loading_a_missing_or_corrupt_file_names_the_fix(name: str, tmp_path: Path) -> None:
     spec = factory.RUNTIMES[name]
     if importlib.util.find_spec(spec.module) is None:

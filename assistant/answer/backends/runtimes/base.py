@@ -8,10 +8,11 @@ fixed system prefix is evaluated once and reused by every later call.
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from assistant.errors import BackendReplyError, BackendUnavailableError
 
@@ -27,6 +28,7 @@ class LocalRuntime(ABC):
     name: ClassVar[str] = "runtime"
 
     def __init__(self, model_path: Path, *, n_ctx: int = 2048, n_threads: int = 2) -> None:
+        check_model_file(model_path, self.name)
         self.model_path = model_path
         self.n_ctx = n_ctx
         self.n_threads = n_threads
@@ -58,6 +60,17 @@ class LocalRuntime(ABC):
     @abstractmethod
     def close(self) -> None:
         """Free the model (the process-wide runtimes live until exit; tests call this)."""
+
+
+def import_runtime(module: str, runtime: str, install: str) -> Any:
+    """The runtime's Python module, or ``BackendUnavailableError`` naming ``install``."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise BackendUnavailableError(
+            f"the {runtime} runtime is not installed; install it with: {install}, or use "
+            "--backend extractive."
+        ) from None
 
 
 def check_model_file(path: Path, runtime: str) -> None:

@@ -20,13 +20,14 @@ import numpy as np
 from assistant.answer.backends.runtimes.base import (
     LocalRuntime,
     Messages,
-    check_model_file,
+    import_runtime,
     load_failed,
     reply_failed,
 )
-from assistant.errors import BackendError, BackendUnavailableError
+from assistant.errors import BackendError
 
 SEED = 0
+INSTALL = '.venv/bin/pip install -e ".[llama-cpp]" (compiles llama.cpp: 8-15 minutes on 2 cores)'
 
 
 class LlamaCppRuntime(LocalRuntime):
@@ -36,15 +37,7 @@ class LlamaCppRuntime(LocalRuntime):
 
     def __init__(self, model_path: Path, *, n_ctx: int = 2048, n_threads: int = 2) -> None:
         super().__init__(model_path, n_ctx=n_ctx, n_threads=n_threads)
-        check_model_file(model_path, self.name)
-        try:
-            import llama_cpp
-        except ImportError:
-            raise BackendUnavailableError(
-                'the llama-cpp-python runtime is not installed; install it with: pip install -e ".'
-                '[llama-cpp]" (compiles llama.cpp: 8-15 minutes on 2 cores), or set '
-                "ASSISTANT_LOCAL_RUNTIME=xllamacpp."
-            ) from None
+        llama_cpp = import_runtime("llama_cpp", self.name, INSTALL)
         self._lock = threading.Lock()
         try:
             self._llm: Any = llama_cpp.Llama(

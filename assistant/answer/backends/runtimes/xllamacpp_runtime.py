@@ -21,12 +21,12 @@ from typing import Any
 from assistant.answer.backends.runtimes.base import (
     LocalRuntime,
     Messages,
-    check_model_file,
+    import_runtime,
     load_failed,
     reply_failed,
 )
-from assistant.errors import BackendUnavailableError
 
+INSTALL = "bash scripts/install_local_model.sh"
 TOP_LOGPROBS = 100  # first-token candidates reported; others count as -inf
 PROMPT_CACHE_MIB = 256  # earlier prompts' KV states kept in RAM (~30 KB a token for 1.5B)
 _DONE = object()
@@ -47,14 +47,7 @@ class XllamacppRuntime(LocalRuntime):
 
     def __init__(self, model_path: Path, *, n_ctx: int = 2048, n_threads: int = 2) -> None:
         super().__init__(model_path, n_ctx=n_ctx, n_threads=n_threads)
-        check_model_file(model_path, self.name)
-        try:
-            import xllamacpp
-        except ImportError:
-            raise BackendUnavailableError(
-                'the xllamacpp runtime is not installed; install it with: pip install -e ".[local]"'
-                " (or bash scripts/install_local_model.sh), or use --backend extractive."
-            ) from None
+        xllamacpp = import_runtime("xllamacpp", self.name, INSTALL)
         params = xllamacpp.CommonParams()
         params.model.path = str(model_path)
         params.n_ctx = n_ctx
