@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -363,3 +364,33 @@ def test_progress_bar_spans_every_part() -> None:
     assert bar.files == 4 and bar.done == 400_000_000
     assert screen.text.endswith("\033[K") and "400/400 MB" in screen.text.split("\r")[-1]
     assert "#" * 30 in screen.text.split("\r")[-1]
+
+
+@pytest.mark.slow
+@pytest.mark.real_part("the local model")
+def test_an_early_error_while_the_model_loads_exits_cleanly(tmp_path: Path) -> None:
+    """``assistant ask`` starts loading the model in the background; an error found before it
+    is loaded (here an empty question) must still exit with its code, not crash the exit."""
+    import subprocess
+    import sys
+
+    from assistant.answer.backends.model_parts import model_path
+
+    try:
+        model_path()
+    except BackendUnavailableError as exc:
+        pytest.skip(f"the local model is not installed: {exc}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ASSISTANT_"))}
+    env["ASSISTANT_BACKEND"] = "auto"
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "ask", "   ", "--index", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 2, (done.returncode, done.stderr)
+        assert done.stderr.strip().splitlines() == [
+            "error: the question is empty; type a question about the articles."
+        ]

@@ -49,6 +49,7 @@ SEED = 0  # sampling seed per request, so answers are reproducible
 PROMPT = "answer_local"
 
 _WARM_LOCK = threading.Lock()
+_PRELOADS: list[threading.Thread] = []
 
 
 class LocalBackend(Backend):
@@ -155,4 +156,11 @@ def preload(settings: Settings, backend: str | None = None) -> threading.Thread 
 
     thread = threading.Thread(target=warm, name="warm-local-model", daemon=True)
     thread.start()
+    _PRELOADS.append(thread)
     return thread
+
+
+def preloading() -> bool:
+    """Is a ``preload`` still loading or warming the model? (The interpreter must not be
+    finalized under it: its native threads would crash the exit.)"""
+    return any(thread.is_alive() for thread in _PRELOADS)
