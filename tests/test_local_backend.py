@@ -240,8 +240,9 @@ class ScriptedRuntime(LocalRuntime):
 
     name = "scripted"
 
-    def __init__(self, reply: str) -> None:
-        super().__init__(Path("scripted.gguf"))
+    def __init__(self, reply: str, path: Path) -> None:
+        path.write_bytes(b"GGUF scripted")
+        super().__init__(path)
         self.reply = reply
         self.calls: list[tuple[str, int]] = []
 
@@ -258,10 +259,10 @@ class ScriptedRuntime(LocalRuntime):
         pass
 
 
-def test_backend_warms_the_prefix_once_per_runtime_and_cites_by_alignment() -> None:
+def test_backend_warms_the_prefix_once_per_runtime_and_cites_by_alignment(tmp_path: Path) -> None:
     from assistant.answer.backends.local import LocalBackend
 
-    runtime = ScriptedRuntime("The U.S. sent 300 troops to Poland.")
+    runtime = ScriptedRuntime("The U.S. sent 300 troops to Poland.", tmp_path / "m.gguf")
     first = LocalBackend(runtime, "m")
     LocalBackend(runtime, "m")  # a second backend on the same model: no second warm-up
     assert [max_tokens for _, max_tokens in runtime.calls] == [1]
@@ -382,7 +383,7 @@ def test_an_early_error_while_the_model_loads_exits_cleanly(tmp_path: Path) -> N
         pytest.skip(f"the local model is not installed: {exc}")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ASSISTANT_"))}
     env["ASSISTANT_BACKEND"] = "auto"
-    for _ in range(3):
+    for _ in range(2):
         done = subprocess.run(
             [sys.executable, "-m", "assistant.cli", "ask", "   ", "--index", str(tmp_path)],
             capture_output=True,
