@@ -29,16 +29,18 @@ step() {
     { echo "== $name"; cat "$out"; } >>"$STEPS_LOG"
     if [ -n "$_STEPS_TTY" ]; then printf '\r%-44s' "$name ..."; fi
     printf ' %6s s' "$(_steps_elapsed "$started")"
-    if grep -q 'already' "$out"; then printf ' (already there)'; fi
+    if grep -q 'already' "$out" 2>/dev/null; then printf ' (already there)'; fi
     if [ -n "$_STEPS_TTY" ]; then printf '\033[K'; fi
     printf '\n'
     rm -f "$out"
     return 0
   fi
   { echo "== $name (failed)"; cat "$out"; } >>"$STEPS_LOG"
-  reason=$(grep -E '^(error|ERROR|Error)[: ]' "$out" | tail -n 1)
-  [ -n "$reason" ] || reason=$(grep -v '^[[:space:]]*$' "$out" | tail -n 1)
+  reason=$(grep -E '^(error|ERROR|Error)[: ]' "$out" | tail -n 1 || true)
+  [ -n "$reason" ] || reason=$(grep -v '^[[:space:]]*$' "$out" | tail -n 1 || true)
   rm -f "$out"
+  reason="${reason#error: }"
+  reason="${reason%.}"
   if [ -n "$_STEPS_TTY" ]; then printf '\r\033[K'; else printf '\n'; fi
   printf 'error: %s failed after %s s: %s; %s (full output: %s)\n' "$name" \
     "$(_steps_elapsed "$started")" "${reason:-no output}" "$fix" "$STEPS_LOG" >&2

