@@ -186,7 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         spec = MODELS[key]
         try:
             if args.download:
-                if not is_assembled(spec, directory):
+                if is_assembled(spec, directory):
+                    print(f"{key}: already there, nothing to fetch")
+                else:
                     download(spec, directory / DOWNLOADS, Bar(spec, stream, args.label))
                 continue
             done = is_assembled(spec, directory)
