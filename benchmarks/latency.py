@@ -1,6 +1,6 @@
 """Latency of the embedded local model, ours versus LlamaIndex's ``CitationQueryEngine``.
 
-Both run in the same process on the same ``llama_cpp.Llama`` object (the chosen model) and
+Both run in the same process on the same loaded local runtime (the chosen model) and
 the same Chroma index: first our pipeline (``Assistant.stream``) over the pinned questions,
 then ``CitationQueryEngine.from_args(index, llm=..., streaming=True)`` with its default
 settings, the model wrapped as a LlamaIndex ``CustomLLM`` that applies the GGUF's chat
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,19 +54,17 @@ DECLINE = re.compile(
 
 
 class SharedLlama(CustomLLM):
-    """The already-loaded ``llama_cpp.Llama`` as a LlamaIndex LLM (chat template applied)."""
+    """The already-loaded local runtime as a LlamaIndex LLM (chat template applied)."""
 
     model_name: str = "local"
     context_window: int = 2048
     num_output: int = 256
     temperature: float = 0.1
-    _llm: Any = PrivateAttr()
-    _lock: threading.Lock = PrivateAttr()
+    _runtime: Any = PrivateAttr()
 
-    def __init__(self, llm: Any, lock: threading.Lock, **kwargs: Any) -> None:
+    def __init__(self, runtime: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._llm = llm
-        self._lock = lock
+        self._runtime = runtime
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -78,17 +75,12 @@ class SharedLlama(CustomLLM):
         )
 
     def _deltas(self, prompt: str) -> Iterator[str]:
-        with self._lock:
-            for chunk in self._llm.create_chat_completion(
-                messages=[{"role": "user", "content": prompt}],
-                temperature=self.temperature,
-                max_tokens=self.num_output,
-                stream=True,
-                seed=SEED,
-            ):
-                delta = (chunk["choices"][0].get("delta") or {}).get("content")
-                if delta:
-                    yield delta
+        return self._runtime.stream_chat(  # type: ignore[no-any-return]
+            [{"role": "user", "content": prompt}],
+            temperature=self.temperature,
+            max_tokens=self.num_output,
+            seed=SEED,
+        )
 
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
@@ -218,9 +210,7 @@ def main() -> int:
     rows = {"ours": ours(assistant, items, args.seeds)}
     if not args.skip_llamaindex:
         print("== LlamaIndex CitationQueryEngine (defaults), same model and index", flush=True)
-        shared = SharedLlama(
-            backend.llm, backend.lock, model_name=key, context_window=settings.local_ctx
-        )
+        shared = SharedLlama(backend.runtime, model_name=key, context_window=settings.local_ctx)
         rows["citation_query_engine"] = citation_engine(assistant, shared, items)
     summaries = [_summary(name, r) for name, r in rows.items()]
     if len(summaries) == 2:

@@ -1,4 +1,13 @@
-"""Shared fixtures: a copy of the seed articles and one index built from them per session."""
+"""Shared fixtures (a copy of the seed articles, one index built from them per session) and
+the skip policy.
+
+Skip policy: a test that needs a real part (the local model, a llama.cpp server, a Chroma
+server, a browser) may skip on a developer's machine that lacks it, but under ``CI=true`` its
+skip fails the run with the reason, so CI can never go green without those tests. A test needs
+a part when it is marked ``real_part("...")``, uses one of ``PART_FIXTURES`` or lives in one
+of ``PART_MODULES``; ``optional_part("...")`` marks the exceptions (an opt-in extra). The run
+ends with every skip and its reason.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +15,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +32,73 @@ os.environ["ASSISTANT_BACKEND"] = "extractive"
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 __all__ = ["free_port"]  # tests import it from here
+
+# What a test needs, by the fixture it uses or the module it is in.
+PART_FIXTURES = {
+    "chroma_server": "a Chroma server",
+    "llama_server": "a llama.cpp server",
+    "local_assistant": "the local model",
+    "local_runtime": "the local model",
+}
+PART_MODULES = {"tests/ui/test_browser.py": "a browser (chromium)"}
+
+
+_SKIPS = pytest.StashKey[list[tuple[str, str, str | None]]]()
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "real_part(name): needs a real part; skip fails in CI")
+    config.addinivalue_line("markers", "optional_part(why): an opt-in part; may skip in CI")
+    config.stash[_SKIPS] = []
+
+
+def needed_part(item: pytest.Item) -> str | None:
+    """The real part ``item`` needs (``None``: none, or an opt-in one)."""
+    if item.get_closest_marker("optional_part"):
+        return None
+    marker = item.get_closest_marker("real_part")
+    if marker:
+        return str(marker.args[0])
+    for name in getattr(item, "fixturenames", ()):
+        if name in PART_FIXTURES:
+            return PART_FIXTURES[name]
+    return PART_MODULES.get(item.nodeid.split("::")[0])
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr: Any = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome: Any = yield
+    report: pytest.TestReport = outcome.get_result()
+    if not report.skipped or hasattr(report, "wasxfail"):
+        return
+    reason, part = _skip_reason(report), needed_part(item)
+    item.config.stash[_SKIPS].append((item.nodeid, reason, part))
+    if part and in_ci():
+        report.outcome = "failed"
+        report.longrepr = f"CI=true and this test needs {part}, but it was skipped: {reason}"
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    skips = config.stash.get(_SKIPS, [])
+    if config.option.collectonly:
+        return
+    terminalreporter.section(f"skips: {len(skips)}", sep="-")
+    for nodeid, reason, part in skips:
+        failed = " (FAILED: CI=true)" if part and in_ci() else ""
+        terminalreporter.write_line(f"SKIP {nodeid}: {reason}{failed}")
+    if not skips:
+        terminalreporter.write_line("no test was skipped")
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """The embedded local model: GGUF assembly from part packages, citation alignment, and
 (marked slow) real answers from the installed model on a few pinned questions.
 
-The slow tests skip with the install command when llama-cpp-python or the model parts are
-missing; they never pass silently without the model.
+The slow tests skip with the install command when no runtime or not the model parts are
+installed (a failure under ``CI=true``: see ``tests/conftest.py``); they never pass silently
+without the model.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from assistant.answer.backends.model_parts import (
     is_assembled,
     model_path,
 )
+from assistant.answer.backends.runtimes import LocalRuntime
 from assistant.errors import BackendUnavailableError
 from assistant.types import Evidence, Passage, Sentence
 
@@ -97,7 +100,8 @@ def test_missing_parts_are_listed_with_the_pip_command(tmp_path: Path) -> None:
     with pytest.raises(BackendUnavailableError) as info:
         find_parts(spec, path=[str(site)])
     message = str(info.value)
-    assert "missing 1 of its 4 part packages (fake-model-part2)" in message
+    assert "1 of its 4 part packages are missing (fake-model-part2)" in message
+    assert "bash scripts/install_local_model.sh" in message
     assert "-m pip install fake-model-part2==0.1.0" in message
     assert not (tmp_path / "models").exists()
 
@@ -181,12 +185,10 @@ def _pinned(ids: set[str]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def local_assistant(shared_index: Path) -> Iterator[Any]:
-    from assistant.answer.backends.local import INSTALL_HINT, from_settings, llama_installed
+    from assistant.answer.backends.local import from_settings
     from assistant.config import load_settings
     from assistant.engine import Assistant
 
-    if not llama_installed():
-        pytest.skip(f"llama-cpp-python is not installed; install it with: {INSTALL_HINT}")
     settings = load_settings(seeds_dir=ROOT / "seeds", index_dir=shared_index)
     try:
         backend = from_settings(settings)
@@ -228,3 +230,195 @@ def test_local_model_declines_an_unanswerable_question(local_assistant: Any) -> 
     answer = local_assistant.ask(item["question"])
     assert answer.refused
     assert answer.citations == ()
+
+
+# --- the backend over the runtime interface (a scripted runtime, no model) -------------------
+
+
+class ScriptedRuntime(LocalRuntime):
+    """A ``LocalRuntime`` that replies with fixed text and records its calls."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str, path: Path) -> None:
+        path.write_bytes(b"GGUF scripted")
+        super().__init__(path)
+        self.reply = reply
+        self.calls: list[tuple[str, int]] = []
+
+    def stream_chat(
+        self, messages: Any, *, max_tokens: int, temperature: float, seed: int, stop: Any = ()
+    ) -> Iterator[str]:
+        self.calls.append((messages[-1]["content"], max_tokens))
+        yield from (self.reply[i : i + 5] for i in range(0, len(self.reply), 5))
+
+    def first_token_logprobs(self, messages: Any, candidates: Any) -> dict[str, float]:
+        return dict.fromkeys(candidates, 0.0)
+
+    def close(self) -> None:
+        pass
+
+
+def test_backend_warms_the_prefix_once_per_runtime_and_cites_by_alignment(tmp_path: Path) -> None:
+    from assistant.answer.backends.local import LocalBackend
+
+    runtime = ScriptedRuntime("The U.S. sent 300 troops to Poland.", tmp_path / "m.gguf")
+    first = LocalBackend(runtime, "m")
+    LocalBackend(runtime, "m")  # a second backend on the same model: no second warm-up
+    assert [max_tokens for _, max_tokens in runtime.calls] == [1]
+    draft = first.generate("How many troops went to Poland?", EVIDENCE)
+    assert draft.text == "The U.S. sent 300 troops to Poland [2]."
+    assert first.name == "local:m" and runtime.calls[-1][1] == first.max_tokens
+
+
+def test_preload_only_when_the_local_model_would_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.answer.backends import local
+    from assistant.config import load_settings
+
+    started: list[str] = []
+    monkeypatch.setattr(local, "from_settings", lambda settings: started.append("loaded"))
+    monkeypatch.setattr(local, "is_assembled", lambda spec, directory: True)
+    settings = load_settings(model_dir=tmp_path, backend="auto")
+    thread = local.preload(settings)
+    assert thread is not None
+    thread.join(5)
+    assert started == ["loaded"]
+    assert local.preload(settings, "extractive") is None
+    assert local.preload(settings.model_copy(update={"openai_base_url": "http://x"})) is None
+    monkeypatch.setattr(local, "is_assembled", lambda spec, directory: False)
+    assert local.preload(settings, "local") is None  # assembling is left to the real load
+
+
+# --- fetching: assembly straight from downloaded wheels, the progress bar -------------------
+
+
+def _fake_wheel(directory: Path, prefix: str, i: int, data: bytes, record_ok: bool = True) -> None:
+    """A wheel ``<prefix><i>-0.1.0-py3-none-any.whl`` holding ``data/partNN.bin``."""
+    import zipfile
+
+    module = f"{prefix.replace('-', '_')}{i}"
+    member = f"{module}/data/part{i:02d}.bin"
+    digest = hashlib.sha256(data if record_ok else b"other").digest()
+    b64 = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    directory.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(directory / f"{module}-0.1.0-py3-none-any.whl", "w") as wheel:
+        wheel.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED)
+        wheel.writestr(f"{module}-0.1.0.dist-info/RECORD", f"{member},sha256={b64},{len(data)}\n")
+
+
+def test_assembles_from_downloaded_wheels_and_removes_them(tmp_path: Path) -> None:
+    from assistant.answer.backends.model_fetch import DOWNLOADS, install
+
+    spec = _spec(BLOBS)
+    for i, blob in enumerate(BLOBS, start=1):
+        _fake_wheel(tmp_path / DOWNLOADS, "fake-model-part", i, blob)
+    target = install(spec, tmp_path)
+    assert target.read_bytes() == b"".join(BLOBS) and is_assembled(spec, tmp_path)
+    assert not (tmp_path / DOWNLOADS).exists()
+    assert install(spec, tmp_path) == target  # already there: kept as is
+
+
+def test_a_corrupt_or_missing_downloaded_part_is_named(tmp_path: Path) -> None:
+    from assistant.answer.backends.model_fetch import DOWNLOADS, install
+
+    spec = _spec(BLOBS[:3])
+    for i, blob in enumerate(BLOBS[:3], start=1):
+        _fake_wheel(tmp_path / DOWNLOADS, "fake-model-part", i, blob, record_ok=i != 2)
+    with pytest.raises(BackendUnavailableError, match=r"part 2 \(fake-model-part2.*corrupt"):
+        install(spec, tmp_path)
+    (tmp_path / DOWNLOADS / "fake_model_part3-0.1.0-py3-none-any.whl").unlink()
+    with pytest.raises(BackendUnavailableError, match=r"1 of the 3 downloaded .*part3"):
+        install(spec, tmp_path)
+    assert not is_assembled(spec, tmp_path)
+
+
+class _Terminal:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_bar_spans_every_part() -> None:
+    from assistant.answer.backends.model_fetch import Bar
+
+    spec = ModelSpec("m", "p", parts=4, version="1", size=400_000_000, sha256="0")
+    screen = _Terminal()
+    bar = Bar(spec, screen, "fetching ")
+    bar.line("Using cached p1-1-py3-none-any.whl (100.0 MB)")
+    bar.line("Progress 50000000 of 100000000")
+    assert bar.total() == 400_000_000 and bar.done + bar.current == 150_000_000
+    bar.line("Progress 100000000 of 100000000")
+    for _ in range(2):
+        bar.line("Progress 0 of 100000000")
+        bar.line("Progress 100000000 of 100000000")
+    bar.draw(force=True)
+    assert bar.files == 4 and bar.done == 400_000_000
+    assert screen.text.endswith("\033[K") and "400/400 MB" in screen.text.split("\r")[-1]
+    assert "#" * 30 in screen.text.split("\r")[-1]
+
+
+@pytest.mark.slow
+@pytest.mark.real_part("the local model")
+def test_an_early_error_while_the_model_loads_exits_cleanly(tmp_path: Path) -> None:
+    """``assistant ask`` starts loading the model in the background; an error found before it
+    is loaded (here an empty question) must still exit with its code, not crash the exit."""
+    import subprocess
+    import sys
+
+    from assistant.answer.backends.model_parts import model_path
+
+    try:
+        model_path()
+    except BackendUnavailableError as exc:
+        pytest.skip(f"the local model is not installed: {exc}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ASSISTANT_"))}
+    env["ASSISTANT_BACKEND"] = "auto"
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "ask", "   ", "--index", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 2, (done.returncode, done.stderr)
+        assert done.stderr.strip().splitlines() == [
+            "error: the question is empty; type a question about the articles."
+        ]
+
+
+def test_a_failed_set_up_step_prints_one_line_naming_it_and_the_fix(tmp_path: Path) -> None:
+    """``scripts/install_local_model.sh`` with a model folder that cannot be created: the step
+    that failed, the reason and what to do, on one line; the rest in the log."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "ASSISTANT_MODEL_DIR": "/proc/no-such-dir",
+        "STEPS_LOG": str(tmp_path / "log"),
+    }
+    done = subprocess.run(
+        ["bash", "scripts/install_local_model.sh"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: fetching the model parts (~1.1 GB) failed after ")
+    assert "cannot create /proc/no-such-dir" in line and "ASSISTANT_MODEL_DIR" in line
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "installing the model runtime (xllamacpp) ..." in done.stdout

@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` only puts ui/ on the 
 from assistant import Answer, Assistant, AssistantError  # noqa: E402
 from assistant.config import Settings, load_settings  # noqa: E402
 from ui import helpers as h  # noqa: E402
+from ui import status  # noqa: E402
 
 Message = dict[str, Any]
 
@@ -246,6 +247,7 @@ def main() -> None:
     st.title("News assistant")
     st.caption("Answers come only from the indexed articles, with the passages they quote.")
     with st.sidebar:
+        status.render(settings)
         sidebar(assistant, settings, base)
 
     number = 0

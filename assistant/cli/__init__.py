@@ -1,4 +1,5 @@
-"""The ``assistant`` command: index | ask | articles | chat | eval (``commands`` runs them).
+"""The ``assistant`` command: index | ask | articles | chat | eval | doctor (``commands`` and
+``doctor`` run them).
 
 Heavy libraries are imported inside the commands, so ``assistant --help`` is instant.
 Errors the assistant raises on purpose print one line on stderr and exit non-zero.
@@ -7,6 +8,7 @@ Errors the assistant raises on purpose print one line on stderr and exit non-zer
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,10 +23,11 @@ from assistant.cli.commands import (
     format_answer,
     make_assistant,
 )
+from assistant.cli.doctor import add_doctor, cmd_doctor
 from assistant.errors import AssistantError
 from assistant.types import BACKEND_NAMES
 
-__all__ = ["build_parser", "format_answer", "main", "make_assistant"]
+__all__ = ["build_parser", "format_answer", "main", "make_assistant", "run"]
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -110,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     _backend_arg(p)
 
     _add_eval(sub)
+    add_doctor(sub, _common)
     return parser
 
 
@@ -119,6 +123,7 @@ COMMANDS = {
     "articles": cmd_articles,
     "chat": cmd_chat,
     "eval": cmd_eval,
+    "doctor": cmd_doctor,
 }
 
 
@@ -132,3 +137,17 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def run() -> None:
+    """The ``assistant`` command: ``main``, then exit with its code. When the command ended
+    while the local model was still loading in the background (an early error, a declined
+    question), the process leaves at once instead of finalizing the interpreter under the
+    runtime's native threads, which would crash the exit (and wait for nothing useful)."""
+    code = main()
+    local = sys.modules.get("assistant.answer.backends.local")
+    if local is not None and local.preloading():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

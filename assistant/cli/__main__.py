@@ -1,5 +1,5 @@
 """``python -m assistant.cli``: the same as the ``assistant`` command."""
 
-from assistant.cli import main
+from assistant.cli import run
 
-raise SystemExit(main())
+run()

@@ -21,6 +21,16 @@ if TYPE_CHECKING:
 BATCH_HINT = 'each line must be an object like {"id": "q1", "question": "..."}.'
 
 
+def warm_model(args: argparse.Namespace) -> None:
+    """Start loading the local model in the background when it will answer, so it loads
+    while the index is opened and searched instead of after."""
+    from assistant.answer.backends.local import preload
+    from assistant.config import load_settings
+
+    backend = getattr(args, "backend", None)
+    preload(load_settings(seeds_dir=args.seeds, index_dir=args.index, backend=backend), backend)
+
+
 def make_assistant(args: argparse.Namespace) -> Assistant:
     from assistant.engine import Assistant
 
@@ -87,6 +97,7 @@ def _print_streamed(items: Iterator[str | Answer], out: IO[str]) -> Answer:
 
 
 def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
+    warm_model(args)
     assistant = make_assistant(args)
     if args.batch:
         if args.question:
@@ -132,6 +143,7 @@ def cmd_articles(args: argparse.Namespace, out: IO[str]) -> int:
 
 def cmd_chat(args: argparse.Namespace, out: IO[str]) -> int:
     """A terminal chat: one question a line, follow-ups understood; blank line or EOF exits."""
+    warm_model(args)
     assistant = make_assistant(args)
     interactive = sys.stdin.isatty()
     if interactive:

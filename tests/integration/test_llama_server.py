@@ -1,5 +1,7 @@
-"""The openai backend against a real OpenAI-compatible server: ``python -m llama_cpp.server``
-serving the local model on 127.0.0.1 (skipped, with the install command, when absent)."""
+"""The openai backend against a real OpenAI-compatible server: llama.cpp's own HTTP server,
+run by the default runtime (xllamacpp, ``tests/xllamacpp_server.py``) in a process of its own,
+serving the local model on 127.0.0.1 (skipped with the install command when absent: a
+failure under ``CI=true``)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from assistant import Answer, Assistant
 from assistant.answer.conformance import check_answer
 from assistant.answer.uncited import ALIGNED_NOTICE
 from assistant.errors import BackendUnavailableError
-from tests.conftest import SEEDS, free_port
+from tests.conftest import ROOT, SEEDS, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +33,7 @@ QUESTIONS = [
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a llama.cpp server started for this module and stopped after it."""
-    pytest.importorskip("llama_cpp.server.app", reason='pip install -e ".[local]"')
+    pytest.importorskip("xllamacpp", reason='the xllamacpp runtime: pip install -e ".[local]"')
     from assistant.answer.backends.model_parts import model_path
 
     try:
@@ -39,15 +41,11 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     except BackendUnavailableError as exc:
         pytest.skip(f"the local model is not installed: {exc}")
     port = free_port()
-    command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-        "--port", str(port), "--n_threads", "2", "--n_ctx", "2048",
-        "--model_alias", "local-qwen",
-    ]  # fmt: skip
+    command = [sys.executable, "-m", "tests.xllamacpp_server", str(gguf), str(port), "local-qwen"]
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     # a file, not a pipe: llama.cpp logs a lot and would block on a full pipe
     handle = open(log, "wb")  # noqa: SIM115 - closed in the finally below
-    server = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
@@ -58,7 +56,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     tail = log.read_text(errors="replace")[-2000:]
-                    pytest.fail(f"llama_cpp.server did not start: {tail}")
+                    pytest.fail(f"the xllamacpp server did not start: {tail}")
                 time.sleep(0.5)
         yield base
     finally:
@@ -105,7 +103,7 @@ def test_small_model_answers_come_back_cited(
 ) -> None:
     """The 1.5B model answers correctly but writes no [n] markers; the openai backend then
     cites its sentences by alignment (``assistant/backends/uncited.py``) and says so."""
-    finals = [items[-1] for items, _ in answers[:-1]]
-    cited = [a for a in finals if isinstance(a, Answer) and not a.refused]
-    assert cited, "no answer of the small model kept a citation"
+    finals = [a for items, _ in answers[:-1] if isinstance(a := items[-1], Answer)]
+    cited = [a for a in finals if not a.refused]
+    assert len(cited) * 2 >= len(finals), [(a.question, a.notices) for a in finals]
     assert any(ALIGNED_NOTICE in a.notices for a in cited), "cited by alignment, with a notice"

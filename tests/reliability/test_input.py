@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,11 @@ from assistant.errors import AssistantError, QuestionError, SeedsError
 from assistant.search.questions import clean_question
 from tests.conftest import SEEDS
 from tests.reliability.helpers import (
+    CLI,
     FAST_EMBEDDING,
     assert_one_line_error,
     check_integrity,
+    cli_env,
     run_cli,
 )
 
@@ -192,14 +195,37 @@ def test_duplicate_indexed_earlier_is_removed(seeds_copy: Path, tmp_path: Path) 
     assert len({c.source for c in answer.citations}) == len(answer.citations) >= 1
 
 
+def _without_root_file_access() -> list[str]:
+    """A command prefix that runs a process unable to bypass file permissions: none for a
+    normal user; as root, ``setpriv`` dropping CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from
+    the bounding set, so the kernel refuses a mode-000 file to it as to anyone else."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "setpriv (util-linux) is needed to test an unreadable file as root"
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--"]
+
+
 def test_unreadable_file_is_skipped(seeds_copy: Path, tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("running as root: file permissions are not enforced")
+    """A file the process may not read (permission denied by the kernel, also under root)
+    is left out with a reason; the other articles are indexed and answer."""
     path = seeds_copy / "locked.txt"
-    path.write_text("Title\n\nBody text here.", "utf-8")
+    path.write_text("Locked title\n\nThe locked body text about the NATO council.", "utf-8")
     path.chmod(0)
-    report = _assistant(seeds_copy, tmp_path / "index").index()
-    assert "cannot read" in dict(report.skipped)["locked.txt"]
+    index = tmp_path / "index"
+    command = [*_without_root_file_access(), *CLI, "index", "--seeds", str(seeds_copy)]
+    done = subprocess.run(
+        [*command, "--index", str(index)],
+        capture_output=True,
+        text=True,
+        env=cli_env(ASSISTANT_EMBEDDING=FAST_EMBEDDING),
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "locked.txt" in done.stdout + done.stderr and "cannot read" in done.stdout + done.stderr
+    path.chmod(0o644)
+    sources = check_integrity(seeds_copy, index, FAST_EMBEDDING)
+    assert "locked.txt" not in sources and len(sources) == 3
 
 
 def test_every_error_is_an_assistant_error() -> None:

