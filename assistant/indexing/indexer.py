@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +39,26 @@ from assistant.indexing.store import (
 from assistant.indexing.tokens import TokenStore
 from assistant.ingest.articles import read_article, scan_seeds
 from assistant.ingest.chunking import chunk_article
+from assistant.types import Article
 
 BATCH_PASSAGES = 256  # passages per embedding call and Chroma write
 MANIFEST_EVERY_S = 2.0  # at most one manifest write per this many seconds (and at the end)
+
+
+def file_entry(article: Article, size: int, mtime_ns: int, passages: int) -> FileEntry:
+    """The manifest entry of an article file: its stat, hash, size and what to list it by."""
+    meta = article.meta
+    return FileEntry(
+        size,
+        mtime_ns,
+        article.sha256,
+        passages,
+        article.title,
+        meta.published,
+        meta.outlet,
+        meta.url,
+        meta.author,
+    )
 
 
 class Indexer:
@@ -141,15 +157,12 @@ class Indexer:
         if run.duplicate(source, article.sha256):
             return False
         size, mtime = (stat.st_size, stat.st_mtime_ns) if stat else (-1, -1)
-        date = article.meta.published
         if prev is not None and prev.sha256 == article.sha256:
-            run.manifest.entries[source] = replace(
-                prev, size=size, mtime_ns=mtime, title=article.title, date=date
-            )
+            run.manifest.entries[source] = file_entry(article, size, mtime, prev.passages)
             run.counts["unchanged"] += 1
             return False
         passages = chunk_article(article)
-        entry = FileEntry(size, mtime, article.sha256, len(passages), article.title, date)
+        entry = file_entry(article, size, mtime, len(passages))
         old = run.stored.get(source) if run.stored is not None else None
         if (
             old is not None
