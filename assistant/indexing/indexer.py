@@ -39,6 +39,7 @@ from assistant.indexing.store import (
 from assistant.indexing.tokens import TokenStore
 from assistant.ingest.articles import read_article, scan_seeds
 from assistant.ingest.chunking import chunk_article
+from assistant.ingest.convert import sync_converted
 from assistant.types import Article
 
 BATCH_PASSAGES = 256  # passages per embedding call and Chroma write
@@ -74,15 +75,17 @@ class Indexer:
 
         settings = self.settings
         started = time.perf_counter()
+        converted = sync_converted(settings.seeds_dir) if settings.seeds_dir.is_dir() else []
         files, left_out = scan_seeds(settings.seeds_dir)
         if not files:
             raise SeedsError(
-                f"no articles in {settings.seeds_dir}/; add .txt or .md files (UTF-8 text) "
+                f"no articles in {settings.seeds_dir}/; add .txt/.md articles, .html pages, feeds "
+                "or .json/.jsonl exports (or use `assistant add`) "
                 "and run `assistant index` again. The index was left as it was."
             )
         with index_lock(settings.index_dir):
             run = self._open(rebuild)
-            run.skipped.extend(left_out)
+            run.skipped.extend([*converted, *left_out])
             show = (sys.stderr.isatty() if progress is None else progress) and len(files) > 1
             bar = tqdm(files, desc="indexing", unit="file", disable=not show, file=sys.stderr)
             for file in bar:

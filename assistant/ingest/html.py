@@ -21,6 +21,7 @@ from assistant.ingest.encoding import decode_page
 from assistant.ingest.extracted import Extracted, clean_line, iso_day, paragraphs_of
 
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "object", "embed")
+_AD_TAGS = ("amp-ad", "amp-embed", "amp-sticky-ad", "amp-auto-ads", "amp-analytics", "amp-consent")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _HIDDEN_CLASS = re.compile(r"\b(?:hidden|sr-only|visually-hidden|screen-reader-text)\b")
 _ARTICLE_TYPES = {"NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "Article"}
@@ -67,8 +68,9 @@ def extract_html(
 
 
 def _remove_invisible(tree: Any) -> None:
-    """Drop scripts, styles and every element a reader cannot see (hidden, aria-hidden)."""
-    doomed = list(tree.iter(*_INVISIBLE_TAGS))
+    """Drop scripts, styles, AMP ad slots and every element a reader cannot see (hidden,
+    aria-hidden, display:none)."""
+    doomed = list(tree.iter(*_INVISIBLE_TAGS, *_AD_TAGS))
     for element in tree.iter():
         if not isinstance(element.tag, str):
             doomed.append(element)  # comments and processing instructions
