@@ -60,6 +60,8 @@ def _plain(value: Any) -> Any:
 def render_front_matter(fields: dict[str, Any]) -> str:
     """``---`` YAML ``---`` for ``fields`` (known keys first, empty values left out)."""
     ordered = {k: fields[k] for k in FIELD_ORDER if fields.get(k) not in (None, "", [])}
-    ordered.update({k: v for k, v in fields.items() if k not in ordered and v not in (None, "")})
+    ordered.update(
+        {k: v for k, v in fields.items() if k not in FIELD_ORDER and v not in (None, "", [])}
+    )
     text = yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=10_000)
     return f"---\n{text}---\n"

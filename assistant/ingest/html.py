@@ -26,6 +26,7 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _HIDDEN_CLASS = re.compile(r"\b(?:hidden|sr-only|visually-hidden|screen-reader-text)\b")
 _ARTICLE_TYPES = {"NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "Article"}
 _ARTICLE_TYPES |= {"BlogPosting", "OpinionNewsArticle", "ReviewNewsArticle", "LiveBlogPosting"}
+_BLOCKS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr")
 MIN_CHARS = 80  # a page whose main text is shorter has no article in it
 
 
@@ -84,10 +85,21 @@ def _remove_invisible(tree: Any) -> None:
         ):
             doomed.append(element)
     for element in doomed:
-        if element.getparent() is not None:
-            element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(
-                element
-            )
+        _drop(element)
+
+
+def _drop(element: Any) -> None:
+    """Remove ``element`` and its children, keeping the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 def _canonical(tree: Any) -> str | None:
@@ -131,13 +143,16 @@ def _name(value: Any) -> str | None:
 
 
 def fragment_text(fragment: str) -> str:
-    """The visible text of an entry's HTML content, one block element a line."""
+    """The visible text of an HTML fragment (a feed entry, an export body), one block
+    element a line; line breaks inside a block are spaces, as a browser shows them."""
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):
         return fragment
-    for bad in root.xpath("//script|//style|//noscript|//template|//*[@hidden]"):
-        bad.drop_tree()
-    for block in root.iter("p", "div", "br", "li", "h1", "h2", "h3", "h4", "blockquote"):
+    _remove_invisible(root)
+    for element in root.iter():
+        element.text = element.text.replace("\n", " ") if element.text else element.text
+        element.tail = element.tail.replace("\n", " ") if element.tail else element.tail
+    for block in root.iter(*_BLOCKS):
         block.tail = "\n" + (block.tail or "")
     return str(root.text_content())
