@@ -3,9 +3,11 @@
 An article's signature is the ``datasketch`` MinHash of its word 5-shingles (case, quotes
 and punctuation folded), so a copy re-edited by another outlet (a changed headline, "on
 Thursday" for "yesterday", a paragraph cut) stays close while a different story about the
-same event does not. ``THRESHOLD`` was measured on such pairs (``tests/test_dedup.py``):
-re-edited copies in tests/data/lee_background score 0.48-1.0, the closest different stories
-on the same events below 0.2.
+same event does not. ``THRESHOLD`` was measured on such pairs (``tests/test_dedup.py``): the
+11 re-edited copies in tests/data/lee_background score 0.56-1.0 (the lowest: a story inside
+a news roundup, and one with a paragraph added); different stories on the same event (the
+Qantas dispute, the India report, Israeli strikes) score at most 0.07, as does every other
+pair of its 300 articles. The threshold sits between the two.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from assistant.text import normalize
 
 NUM_PERM = 64
 SHINGLE = 5
-THRESHOLD = 0.35  # estimated Jaccard similarity of the shingle sets; see the module doc
+THRESHOLD = 0.3  # estimated Jaccard similarity of the shingle sets; see the module doc
 _WORD = re.compile(r"\w+")
 
 Signature = NDArray[np.uint64]

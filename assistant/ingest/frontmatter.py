@@ -17,6 +17,7 @@ import yaml
 _OPEN = re.compile(r"\A\ufeff?---[ \t]*\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 MAX_FRONT_MATTER = 20_000  # characters: a longer block is text, not front matter
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when built
 FIELD_ORDER = ("title", "url", "outlet", "published", "author", "format", "fetched", "also")
 
 
@@ -37,7 +38,7 @@ def split_front_matter(raw: str) -> FrontMatter:
     if not closed:
         return FrontMatter({}, 0)
     try:
-        data = yaml.safe_load(raw[opened.end() : closed.start()])
+        data = yaml.load(raw[opened.end() : closed.start()], Loader=_LOADER)
     except yaml.YAMLError:
         return FrontMatter({}, 0)
     if not isinstance(data, dict):
@@ -63,5 +64,6 @@ def render_front_matter(fields: dict[str, Any]) -> str:
     ordered.update(
         {k: v for k, v in fields.items() if k not in FIELD_ORDER and v not in (None, "", [])}
     )
-    text = yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=10_000)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(ordered, Dumper=dumper, sort_keys=False, allow_unicode=True, width=10_000)
     return f"---\n{text}---\n"
