@@ -45,7 +45,7 @@ def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Itera
         citations=(),
         backend=choice.backend.name,
         id=id,
-        notices=(f"backend {choice.backend.name}: {choice.reason}", *notices),
+        notices=(f"backend {choice.backend.name}: {choice.reason}", *notices, *found.notices),
     )
     evidence = found.selection.evidence
     if not found.selection.answerable:
@@ -67,7 +67,9 @@ def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Itera
     except BackendError as exc:
         choice = fall_back(choice, exc)
         notice = f"backend {choice.backend.name}: {choice.reason}"
-        base = replace(base, backend=choice.backend.name, notices=(notice, *notices))
+        base = replace(
+            base, backend=choice.backend.name, notices=(notice, *notices, *found.notices)
+        )
         draft = choice.backend.generate(found.question, evidence)
         parts, said = [draft.text], list(draft.notices)
         timings["first_token_ms"] = _ms_since(started)
