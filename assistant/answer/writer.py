@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from assistant.answer.backends.base import REFUSAL, Backend, Notice
 from assistant.answer.backends.factory import BackendChoice
 from assistant.answer.citations import Verified, resolve, verify
+from assistant.answer.disagreement import with_disagreement
 from assistant.errors import BackendError
 from assistant.search.searcher import SearchResult
 from assistant.types import Answer
@@ -82,9 +83,8 @@ def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Itera
     if checked.refused:  # an answer without a valid citation is never shown as grounded
         yield replace(base, timings=timings)
         return
-    yield replace(
-        base, text=checked.text, refused=False, citations=checked.citations, timings=timings
-    )
+    text, cited = with_disagreement(checked.text, checked.citations, evidence)  # outlets differ
+    yield replace(base, text=text, refused=False, citations=cited, timings=timings)
 
 
 def _checked(draft: str, backend: Backend, found: SearchResult) -> Verified:
