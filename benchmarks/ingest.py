@@ -5,8 +5,8 @@ cookie banner around a body of real article text) -> pages/s for extraction alon
     .venv/bin/python benchmarks/ingest.py                 # 1,000 pages, writes results/ingest.json
     .venv/bin/python benchmarks/ingest.py --pages 30 --no-index   # a quick check
 
-The bodies are three lee_background articles per page (tests/data/lee_background), so pages
-differ as real ones do. Run it on an otherwise idle machine; the result records the load.
+The bodies are real news sentences (tests/data/lee_background), twelve a page, so no two
+pages are copies of one story. Run it on an otherwise idle machine; the result records the load.
 """
 
 from __future__ import annotations

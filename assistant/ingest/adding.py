@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from assistant.ingest.articles import iter_lines, read_article
-from assistant.ingest.dedup import signature
+from assistant.ingest.dedup import Signature, signature
 from assistant.ingest.extracted import Extracted, article_name, article_text, iso_day
 from assistant.ingest.frontmatter import split_front_matter
 from assistant.ingest.library import Library
@@ -105,7 +105,7 @@ class _Writer:
         if closest is not None:
             return self._merge(item, article, *closest)
         source = article_name(article)
-        self._write(source, article_text(article))
+        self._write(source, article_text(article), sig)
         self.similar.add(source, sig)
         return AddedArticle(item.origin, source, article.title, "added", item.note or "")
 
@@ -166,8 +166,9 @@ class _Writer:
             also=also,
         )
 
-    def _write(self, source: str, text: str) -> bool:
-        """Write the article file unless it already says the same (fetch time aside)."""
+    def _write(self, source: str, text: str, sig: Signature | None = None) -> bool:
+        """Write the article file unless it already says the same (fetch time aside);
+        ``sig``: its text's signature, when known."""
         path = self.seeds_dir / source
         if path.is_file() and _without_fetched(path.read_text(encoding="utf-8")) == (
             _without_fetched(text)
@@ -177,7 +178,7 @@ class _Writer:
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
-        self.library.note(source, read_article(path, self.seeds_dir))
+        self.library.note(source, read_article(path, self.seeds_dir), sig)
         for key in self.library.known[source].keys:
             self.keys[key] = source
         return True

@@ -106,8 +106,9 @@ class Library:
                 continue  # the indexer reports unreadable files
         return library
 
-    def note(self, source: str, article: Article) -> None:
-        """Record (or refresh) what the article file at ``source`` holds."""
+    def note(self, source: str, article: Article, sig: Signature | None = None) -> None:
+        """Record (or refresh) what the article file at ``source`` holds (``sig``: its
+        signature, when the caller has it)."""
         stat = (self.seeds_dir / source).stat()
         text = body_text(article)
         self.known[source] = Known(
@@ -115,7 +116,7 @@ class Library:
             stat.st_mtime_ns,
             article_keys(article),
             len(text.split()),
-            signature(text),
+            signature(text) if sig is None else sig,
         )
 
     def by_key(self) -> dict[str, str]:
