@@ -10,7 +10,6 @@ indexes the folder afterwards; nothing indexed is touched by a source that fails
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from assistant.ingest.articles import iter_lines, read_article
 from assistant.ingest.dedup import Signature, signature
 from assistant.ingest.extracted import Extracted, article_name, article_text, iso_day
+from assistant.ingest.files import write_article
 from assistant.ingest.frontmatter import split_front_matter
 from assistant.ingest.library import Library
 from assistant.ingest.sources import Item, Reading, read_source
@@ -170,22 +170,12 @@ class _Writer:
         """Write the article file unless it already says the same (fetch time aside);
         ``sig``: its text's signature, when known."""
         path = self.seeds_dir / source
-        if path.is_file() and _without_fetched(path.read_text(encoding="utf-8")) == (
-            _without_fetched(text)
-        ):
+        if not write_article(path, text):
             return False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
         self.library.note(source, read_article(path, self.seeds_dir), sig)
         for key in self.library.known[source].keys:
             self.keys[key] = source
         return True
-
-
-def _without_fetched(text: str) -> str:
-    return "\n".join(line for line in text.splitlines() if not line.startswith("fetched: "))
 
 
 def _text(value: object) -> str | None:

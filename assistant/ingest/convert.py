@@ -12,13 +12,13 @@ that is gone are removed.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 from assistant.ingest.articles import CONVERTED_DIR, is_hidden
 from assistant.ingest.extracted import article_text, slug
+from assistant.ingest.files import write_article, write_atomic
 from assistant.ingest.sources import READABLE, TEXT_SUFFIXES, Reading, read_file
 
 STATE = ".converted.json"
@@ -81,7 +81,7 @@ def _convert(path: Path, rel: str, out_dir: Path) -> tuple[list[str], list[tuple
     for number, article in enumerate(articles, start=1):
         single = len(items) == 1 and path.suffix.lower() in (".html", ".htm", ".xhtml")
         name = f"{rel}.md" if single else f"{rel}/{number:04d}-{slug(article.title, 50)}.md"
-        _write(out_dir / name, article_text(article))
+        write_article(out_dir / name, article_text(article))
         outputs.append(name)
     return outputs, problems
 
@@ -90,19 +90,6 @@ def _line(origin: str) -> str:
     """``:12`` for an export line, else nothing."""
     tail = origin.rpartition(":")[2]
     return f":{tail}" if tail.isdigit() else ""
-
-
-def _write(path: Path, text: str) -> None:
-    """Write unless the file already holds ``text`` (its fetch time aside), keeping mtime."""
-    if path.is_file():
-        old = path.read_text(encoding="utf-8")
-        same = [ln for ln in old.splitlines() if not ln.startswith("fetched: ")]
-        if same == [ln for ln in text.splitlines() if not ln.startswith("fetched: ")]:
-            return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _remove(out_dir: Path, names: set[str]) -> None:
@@ -119,7 +106,4 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _save(path: Path, state: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(state, indent=1))

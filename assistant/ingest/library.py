@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import numpy as np
 from assistant.errors import SeedsError
 from assistant.ingest.articles import read_article, scan_seeds
 from assistant.ingest.dedup import NearDuplicates, Signature, signature
+from assistant.ingest.files import write_atomic
 from assistant.ingest.frontmatter import split_front_matter
 from assistant.types import Article
 
@@ -129,11 +129,8 @@ class Library:
         return found
 
     def save(self) -> None:
-        self.cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.cache.with_name(f".{self.cache.name}.tmp")
         files = {source: known.as_json() for source, known in self.known.items()}
-        tmp.write_text(json.dumps({"version": CACHE_VERSION, "files": files}), encoding="utf-8")
-        os.replace(tmp, self.cache)
+        write_atomic(self.cache, json.dumps({"version": CACHE_VERSION, "files": files}))
 
 
 def _load(path: Path) -> dict[str, Known]:
