@@ -108,3 +108,9 @@ def test_text_that_only_looks_like_front_matter_is_text() -> None:
     assert article.title == "---"
     unclosed = "---\ntitle: x\nThe body never closes the block, so this is all text.\n"
     assert parse_article("d.md", unclosed).title == "---"
+
+
+def test_a_dateline_is_kept() -> None:
+    raw = "Report on harbour\n\nMarch 1, 2021\n\nThe harbour committee met in town.\n"
+    content = [raw[s.start : s.end] for s in parse_article("a.txt", raw).content_spans]
+    assert content == ["March 1, 2021", "The harbour committee met in town."]

@@ -79,8 +79,8 @@ class Indexer:
         files, left_out = scan_seeds(settings.seeds_dir)
         if not files:
             raise SeedsError(
-                f"no articles in {settings.seeds_dir}/; add .txt/.md articles, .html pages, feeds "
-                "or .json/.jsonl exports (or use `assistant add`) "
+                f"no articles in {settings.seeds_dir}/; add .txt or .md articles, .html pages, "
+                "feeds or .json/.jsonl exports (or use `assistant add`) "
                 "and run `assistant index` again. The index was left as it was."
             )
         with index_lock(settings.index_dir):

@@ -4,7 +4,8 @@ The rules are general, not one site's wording: a line is furniture when it repea
 title, asks the reader to share, follow, subscribe or comment, states a copyright or photo
 credit, or is not a sentence at all (a short label, a menu entry, a headline-like link to
 another story). Near the top and the bottom of a text, before its first and after its last
-sentence ending in a full stop, short lines that do not end in one are furniture too.
+sentence ending in a full stop, short lines that do not end in one are furniture too. A
+dateline ("March 1, 2021") is kept: it says when.
 Subheadings inside an article are left out by the same rule; they state no claim.
 """
 
@@ -45,6 +46,13 @@ _CREDIT = re.compile(
     r"|\breuters/|\bAFP\b|\bwikimedia\b",
     re.IGNORECASE,
 )
+# A dateline ("March 1, 2021", "2016-07-08 10:00"): it says when, so it is kept.
+_DATELINE = re.compile(
+    r"^\W*(?:\w+\W+){0,3}(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+"
+    r"\d{1,2},?\s+\d{4}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+    r"\.?,?\s+\d{4}|\d{4}-\d{2}-\d{2})\b[\w\s:.,]{0,24}$",
+    re.IGNORECASE,
+)
 SHORT_WORDS = 12  # an unpunctuated line this short is a label or a link, not a paragraph
 EDGE_WORDS = 8  # near the edges, a line this short that does not end in a full stop
 
@@ -69,7 +77,7 @@ def is_furniture(line: str, title: str) -> bool:
     if _CALL.search(norm) or _LEGAL.search(norm):
         return True
     words = _WORD.findall(norm)
-    if _SENTENCE_END.search(norm):
+    if _SENTENCE_END.search(norm) or _DATELINE.match(norm):
         return False
     return len(words) <= SHORT_WORDS or _headline_like(words) or bool(_CREDIT.search(norm))
 
@@ -81,6 +89,11 @@ def furniture_mask(lines: Sequence[str], title: str) -> list[bool]:
     first, last = (ends[0], ends[-1]) if ends else (len(lines), -1)
     for i, line in enumerate(lines):
         edge = i < first or i > last
-        if edge and not mask[i] and not _PERIOD_END.search(line.strip()):
+        if (
+            edge
+            and not mask[i]
+            and not _PERIOD_END.search(line.strip())
+            and not (_DATELINE.match(" ".join(normalize(line).split())))
+        ):
             mask[i] = len(_WORD.findall(line)) < EDGE_WORDS
     return mask
