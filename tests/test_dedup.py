@@ -90,3 +90,12 @@ def test_citations_of_a_syndicated_story_list_every_outlet(tmp_path: Path) -> No
     assert report.index is not None and report.index.added == 1
     answer = a.ask("Who replaces Stuart MacGill in the squad for the second Test?")
     assert not answer.refused and answer.citations[0].outlet == "herald; wire"
+
+
+def test_the_seeds_folder_itself_is_not_added_again(tmp_path: Path) -> None:
+    path = export(tmp_path, [("Selectors make one change", "herald", body("059"))])
+    seeds, cache = tmp_path / "seeds", tmp_path / "library.json"
+    add_sources(seeds, cache, [str(path)], Reading(None))
+    report = add_sources(seeds, cache, [str(seeds), str(next(seeds.rglob("*.md")))], Reading(None))
+    assert not report.articles and len(report.rejected) == 2
+    assert all("already in the seeds folder" in r.reason for r in report.rejected)

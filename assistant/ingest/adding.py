@@ -21,7 +21,7 @@ from assistant.ingest.extracted import Extracted, article_name, article_text, is
 from assistant.ingest.files import write_article
 from assistant.ingest.frontmatter import split_front_matter
 from assistant.ingest.library import Library
-from assistant.ingest.sources import Item, Reading, read_source
+from assistant.ingest.sources import Item, Reading, is_url, read_source
 
 if TYPE_CHECKING:
     from assistant.indexing.runs import IndexReport
@@ -79,7 +79,12 @@ def add_sources(seeds_dir: Path, cache: Path, sources: Iterable[str], how: Readi
     writer = _Writer(seeds_dir, Library.open(seeds_dir, cache))
     done: list[AddedArticle] = []
     rejected: list[Rejected] = []
+    root = seeds_dir.resolve()
     for source in sources:
+        if not is_url(source) and Path(source).expanduser().resolve().is_relative_to(root):
+            reason = "already in the seeds folder; run `assistant index` to index it"
+            rejected.append(Rejected(source, reason))
+            continue
         for item in read_source(source, how):
             if item.article is None:
                 rejected.append(Rejected(item.origin, item.problem or "not readable"))
