@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     judge_min: float = Field(default=0.65, ge=0.0, le=1.0)
     max_question_chars: int = Field(default=2000, ge=10)
 
+    # Adding news (`assistant add`): fetching pages and feeds.
+    # Fetch from loopback, private and link-local addresses too (off: such hosts are refused).
+    allow_private_hosts: bool = False
+    fetch_timeout: float = Field(default=10.0, gt=0, le=300)  # seconds to connect / per read
+    fetch_max_bytes: int = Field(default=5_000_000, ge=10_000)
+
     # Chroma server (used instead of the embedded directory when a URL or host is set).
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8000; wins over host/port
     chroma_host: str | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from assistant.answer.backends.base import Backend
@@ -23,6 +24,7 @@ from assistant.indexing.embeddings import make_embedding
 from assistant.indexing.indexer import Indexer
 from assistant.indexing.runs import IndexReport
 from assistant.indexing.state import read_state, state_stamp
+from assistant.ingest.adding import AddReport
 from assistant.search.followups import standalone_question
 from assistant.search.questions import clean_question
 from assistant.search.searcher import DateLike, Searcher, SearchResult, open_searcher
@@ -91,6 +93,26 @@ class Assistant:
             self._searcher = None
             self._checked_fresh = True
             return report
+
+    def add(
+        self,
+        sources: str | Sequence[str],
+        *,
+        feed: bool = False,
+        mapping: Mapping[str, str] | None = None,
+        allow_private_hosts: bool | None = None,
+        index: bool = True,
+    ) -> AddReport:
+        """Add files, folders, page URLs and feeds (``feed``: read every source as one) to
+        the seeds folder as article files, then index them (only what changed); ``mapping``
+        names export fields (``{"text": "story"}``). Returns what was added, unchanged,
+        merged or rejected and why."""
+        from assistant.ingest.service import add_to_seeds
+
+        items = [sources] if isinstance(sources, str) else list(sources)
+        with self._lock:
+            report = add_to_seeds(self.settings, items, feed, mapping, allow_private_hosts)
+            return replace(report, index=self.index()) if index else report
 
     def _read_state(self) -> dict[str, Any] | None:
         """The index state, re-read only when its file changed since the last read."""

@@ -51,12 +51,16 @@ class Article:
 
 @dataclass(frozen=True)
 class ArticleInfo:
-    """One indexed article as listed to a user: where it is, what it is called, its size."""
+    """One indexed article as listed to a user: where it is, what it is called, its size,
+    and where it comes from (outlet, link, author) when known."""
 
     source: str
     title: str
     passages: int
     date: str | None = None  # ``YYYY-MM-DD`` when the article states one
+    outlet: str | None = None  # every outlet that carried it, "; "-separated
+    url: str | None = None
+    author: str | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from assistant.answer.backends.base import REFUSAL, Backend, Notice
 from assistant.answer.backends.factory import BackendChoice
 from assistant.answer.citations import Verified, resolve, verify
 from assistant.answer.contract import is_refusal, not_covered
+from assistant.answer.disagreement import with_disagreement
 from assistant.errors import BackendError
 from assistant.search.searcher import SearchResult
 from assistant.types import Answer
@@ -47,7 +48,7 @@ def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Itera
         citations=(),
         backend=choice.backend.name,
         id=id,
-        notices=(f"backend {choice.backend.name}: {choice.reason}", *notices),
+        notices=(f"backend {choice.backend.name}: {choice.reason}", *notices, *found.notices),
     )
     evidence = found.selection.evidence
     uncovered = found.selection.uncovered
@@ -79,7 +80,9 @@ def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Itera
     except BackendError as exc:
         choice = fall_back(choice, exc)
         notice = f"backend {choice.backend.name}: {choice.reason}"
-        base = replace(base, backend=choice.backend.name, notices=(notice, *notices))
+        base = replace(
+            base, backend=choice.backend.name, notices=(notice, *notices, *found.notices)
+        )
         draft = choice.backend.generate(found.question, evidence)
         parts, said = [draft.text], list(draft.notices)
         timings["first_token_ms"] = _ms_since(started)
@@ -94,19 +97,14 @@ def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Itera
         by = "model" if is_refusal(draft_text) and not checked.dropped else "verification"
         yield replace(base, timings=timings, declined_by=by)
         return
-    text = checked.text
+    text, cited = with_disagreement(checked.text, checked.citations, evidence)  # outlets differ
     if uncovered:  # say which part of the question the articles do not answer
         addition = " ".join(not_covered(part) for part in uncovered)
         yield " " + addition
         text = f"{text} {addition}"
     timings["total_ms"] = _ms_since(started)
     yield replace(
-        base,
-        text=text,
-        refused=False,
-        citations=checked.citations,
-        timings=timings,
-        uncovered=uncovered,
+        base, text=text, refused=False, citations=cited, timings=timings, uncovered=uncovered
     )
 
 

@@ -1,5 +1,5 @@
-"""The ``assistant`` command: index | ask | articles | chat | eval | doctor (``commands`` and
-``doctor`` run them).
+"""The ``assistant`` command: index | ask | add | articles | chat | eval | doctor (``commands``
+and ``doctor`` run them).
 
 Heavy libraries are imported inside the commands, so ``assistant --help`` is instant.
 Errors the assistant raises on purpose print one line on stderr and exit non-zero.
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from assistant.cli.commands import (
+    cmd_add,
     cmd_articles,
     cmd_ask,
     cmd_chat,
@@ -55,6 +56,30 @@ def _add_ask(sub: Any) -> None:
     )
     p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published on or after")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles published on or before")
+
+
+def _add_add(sub: Any) -> None:
+    p = sub.add_parser(
+        "add", help="add pages, feeds, exports or files to the seeds folder and index them"
+    )
+    _common(p)
+    p.add_argument("sources", nargs="*", metavar="SOURCE", help="file, folder or http(s) URL")
+    p.add_argument(
+        "--feed", action="append", default=[], metavar="URL|FILE", help="an RSS/Atom feed"
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        metavar="FIELD=KEY",
+        help="export field name, e.g. text=story or outlet=source.name; repeatable",
+    )
+    p.add_argument(
+        "--allow-private-hosts",
+        action="store_true",
+        default=None,
+        help="also fetch from loopback/private addresses (ASSISTANT_ALLOW_PRIVATE_HOSTS=1)",
+    )
+    p.add_argument("--no-index", action="store_true", help="write the article files only")
 
 
 def _add_eval(sub: Any) -> None:
@@ -103,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="drop the index and build it anew")
 
     _add_ask(sub)
+    _add_add(sub)
 
     p = sub.add_parser("articles", help="list the indexed articles (title, passages, date)")
     _common(p)
@@ -120,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "index": cmd_index,
     "ask": cmd_ask,
+    "add": cmd_add,
     "articles": cmd_articles,
     "chat": cmd_chat,
     "eval": cmd_eval,

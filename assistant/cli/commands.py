@@ -42,13 +42,18 @@ def make_assistant(args: argparse.Namespace) -> Assistant:
 
 
 def format_answer(answer: Answer) -> str:
-    """The answer, then a numbered source list with the quoted passages."""
+    """The answer, then a numbered source list: title, outlet and date, file and span, link,
+    and the quoted passage."""
     lines = [answer.text]
     if answer.citations:
         lines.append("")
         lines.append("Sources:")
         for c in answer.citations:
-            lines.append(f"[{c.n}] {c.title} — {c.source}, chars {c.start}-{c.end}")
+            origin = ", ".join(x for x in (c.outlet, c.published) if x)
+            said = f" ({origin})" if origin else ""
+            lines.append(f"[{c.n}] {c.title}{said} — {c.source}, chars {c.start}-{c.end}")
+            if c.url:
+                lines.append(f"    {c.url}")
             lines.append(f"    “{' '.join(c.quote.split())}”")
     return "\n".join(lines)
 
@@ -126,6 +131,32 @@ def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace, out: IO[str]) -> int:
+    """Add sources (and --feed sources) as article files, index them, print what happened;
+    exit 1 when nothing could be added."""
+    from assistant.errors import SeedsError
+    from assistant.ingest.exports import parse_mapping
+
+    if not args.sources and not args.feed:
+        raise SeedsError("nothing to add; give a file, folder or URL, or --feed URL|FILE.")
+    mapping = parse_mapping(args.map)
+    assistant = make_assistant(args)
+    allow = args.allow_private_hosts
+    reports = []
+    for feed, items in ((False, args.sources), (True, args.feed)):
+        if items:
+            reports.append(
+                assistant.add(
+                    items, feed=feed, mapping=mapping, allow_private_hosts=allow, index=False
+                )
+            )
+    for report in reports:
+        print(report.summary(), file=out)
+    if not args.no_index:
+        print(assistant.index().summary(), file=out)
+    return 0 if any(r.articles for r in reports) else 1
+
+
 def cmd_articles(args: argparse.Namespace, out: IO[str]) -> int:
     """The indexed articles by source (from the manifest: cheap on a big archive)."""
     from dataclasses import asdict
@@ -134,9 +165,9 @@ def cmd_articles(args: argparse.Namespace, out: IO[str]) -> int:
         if args.json:
             print(json.dumps(asdict(article), ensure_ascii=False), file=out)
         else:
-            dated = f", {article.date}" if article.date else ""
+            origin = "".join(f", {x}" for x in (article.outlet, article.date) if x)
             print(
-                f"{article.source}\t{article.title} ({article.passages} passages{dated})", file=out
+                f"{article.source}\t{article.title} ({article.passages} passages{origin})", file=out
             )
     return 0
 

@@ -1,4 +1,5 @@
-"""The list of indexed articles (source, title, passage count, date) for people to browse.
+"""The list of indexed articles (source, title, passage count, date, outlet, link, author)
+for people to browse.
 
 Read from the indexer's manifest when it agrees with Chroma's passage count, so listing a
 50,000-article archive reads one small JSON file instead of every passage; otherwise (no
@@ -23,7 +24,15 @@ def indexed_articles(settings: Settings, collection: Any) -> list[ArticleInfo]:
     manifest = Manifest.load(path)
     if manifest is not None and manifest.total_passages() == collection.count():
         found = [
-            ArticleInfo(source, entry.title or _fallback_title(source), entry.passages, entry.date)
+            ArticleInfo(
+                source,
+                entry.title or _fallback_title(source),
+                entry.passages,
+                entry.date,
+                entry.outlet,
+                entry.url,
+                entry.author,
+            )
             for source, entry in manifest.entries.items()
         ]
     else:
@@ -32,17 +41,23 @@ def indexed_articles(settings: Settings, collection: Any) -> list[ArticleInfo]:
 
 
 def _from_metadata(collection: Any) -> list[ArticleInfo]:
-    seen: dict[str, list[Any]] = {}  # source -> [title, passages, date]
+    seen: dict[str, list[Any]] = {}  # source -> [title, passages, date, outlet, url, author]
     for got in iter_pages(collection, ["metadatas"]):
         for meta in got["metadatas"] or []:
             meta = meta or {}
             source = str(meta.get("source", ""))
-            entry = seen.setdefault(source, [str(meta.get("title", "")), 0, meta.get("date")])
+            entry = seen.setdefault(
+                source,
+                [str(meta.get("title", "")), 0, *(meta.get(k) for k in _ORIGIN)],
+            )
             entry[1] += 1
     return [
-        ArticleInfo(source, title or _fallback_title(source), n, date)
-        for source, (title, n, date) in seen.items()
+        ArticleInfo(source, title or _fallback_title(source), n, *origin)
+        for source, (title, n, *origin) in seen.items()
     ]
+
+
+_ORIGIN = ("date", "outlet", "url", "author")  # Chroma metadata keys, in ArticleInfo order
 
 
 def _fallback_title(source: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +39,27 @@ from assistant.indexing.store import (
 from assistant.indexing.tokens import TokenStore
 from assistant.ingest.articles import read_article, scan_seeds
 from assistant.ingest.chunking import chunk_article
+from assistant.ingest.convert import sync_converted
+from assistant.types import Article
 
 BATCH_PASSAGES = 256  # passages per embedding call and Chroma write
 MANIFEST_EVERY_S = 2.0  # at most one manifest write per this many seconds (and at the end)
+
+
+def file_entry(article: Article, size: int, mtime_ns: int, passages: int) -> FileEntry:
+    """The manifest entry of an article file: its stat, hash, size and what to list it by."""
+    meta = article.meta
+    return FileEntry(
+        size,
+        mtime_ns,
+        article.sha256,
+        passages,
+        article.title,
+        meta.published,
+        meta.outlet,
+        meta.url,
+        meta.author,
+    )
 
 
 class Indexer:
@@ -58,15 +75,17 @@ class Indexer:
 
         settings = self.settings
         started = time.perf_counter()
+        converted = sync_converted(settings.seeds_dir) if settings.seeds_dir.is_dir() else []
         files, left_out = scan_seeds(settings.seeds_dir)
         if not files:
             raise SeedsError(
-                f"no articles in {settings.seeds_dir}/; add .txt or .md files (UTF-8 text) "
+                f"no articles in {settings.seeds_dir}/; add .txt or .md articles, .html pages, "
+                "feeds or .json/.jsonl exports (or use `assistant add`) "
                 "and run `assistant index` again. The index was left as it was."
             )
         with index_lock(settings.index_dir):
             run = self._open(rebuild)
-            run.skipped.extend(left_out)
+            run.skipped.extend([*converted, *left_out])
             show = (sys.stderr.isatty() if progress is None else progress) and len(files) > 1
             bar = tqdm(files, desc="indexing", unit="file", disable=not show, file=sys.stderr)
             for file in bar:
@@ -141,15 +160,12 @@ class Indexer:
         if run.duplicate(source, article.sha256):
             return False
         size, mtime = (stat.st_size, stat.st_mtime_ns) if stat else (-1, -1)
-        date = article.meta.published
         if prev is not None and prev.sha256 == article.sha256:
-            run.manifest.entries[source] = replace(
-                prev, size=size, mtime_ns=mtime, title=article.title, date=date
-            )
+            run.manifest.entries[source] = file_entry(article, size, mtime, prev.passages)
             run.counts["unchanged"] += 1
             return False
         passages = chunk_article(article)
-        entry = FileEntry(size, mtime, article.sha256, len(passages), article.title, date)
+        entry = file_entry(article, size, mtime, len(passages))
         old = run.stored.get(source) if run.stored is not None else None
         if (
             old is not None

@@ -1,7 +1,7 @@
 """The indexer's manifest: what each article file looked like when its passages were stored.
 
 ``index_dir/manifest-<collection>.json`` maps ``source -> {size, mtime_ns, sha256, passages,
-title, date}``.
+title, date, outlet, url, author}``.
 A file whose size and modification time still match is skipped without being read; when
 they differ the file is hashed, and only a changed hash costs embedding work. The manifest
 is a cache, never the truth: the indexer checks it against Chroma's passage count and falls
@@ -29,6 +29,9 @@ class FileEntry:
     passages: int
     title: str = ""  # for listing the articles (older manifests lack it)
     date: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    author: str | None = None
 
     def as_json(self) -> dict[str, int | str | None]:
         return {
@@ -38,6 +41,9 @@ class FileEntry:
             "passages": self.passages,
             "title": self.title,
             "date": self.date,
+            "outlet": self.outlet,
+            "url": self.url,
+            "author": self.author,
         }
 
     def same_file(self, stat: os.stat_result) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from llama_index.core.schema import BaseNode, TextNode
 
 from assistant.errors import IndexStateError
+from assistant.ingest.articles import is_hidden
 from assistant.types import ArticleMeta, Passage, Sentence
 
 _HIDDEN_KEYS = ["source", "start", "end", "sentences", "sha256"]
@@ -57,8 +58,8 @@ def safe_source(source: object) -> str | None:
     path = PurePosixPath(source)
     if path.is_absolute() or any(part in ("", ".", "..") for part in source.split("/")):
         return None
-    if any(part.startswith(".") for part in path.parts):
-        return None  # hidden files are never indexed
+    if is_hidden(path.parts):
+        return None  # hidden files are never indexed (``.articles/`` holds extracted ones)
     return source
 
 

@@ -1,90 +1,89 @@
 """Read article files and find their real content, keeping offsets into the raw text.
 
-Site boilerplate (menus, repeated titles, photo credits, share/like lines, "Also read",
-newsletter footers) is recognised line by line and left out of ``content_spans``; the raw
-text is never modified, so every span still indexes the file exactly.
+An article file may open with YAML front matter (``frontmatter.py``: title, url, outlet,
+published, author); otherwise its first line is the title. Page furniture (``boilerplate.py``:
+repeated titles, breadcrumbs, share and subscribe lines, credits, links to other stories) is
+recognised line by line and left out of ``content_spans``; the raw text is never modified,
+so every span still indexes the file exactly.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import SeedsError
+from assistant.ingest.boilerplate import BREADCRUMB, furniture_mask, is_furniture
 from assistant.ingest.dates import article_date
-from assistant.text import BLANK, normalize
+from assistant.ingest.frontmatter import split_front_matter
+from assistant.text import BLANK
 from assistant.types import Article, ArticleMeta, Span
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_ARTICLE_BYTES = 5_000_000
-
-_MENU = re.compile(r"^(?:home|news)\s*/\s*(?:[^/]{1,40}/\s*)*", re.IGNORECASE)
-_BOILERPLATE = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"^share (?:on|this|via)\b.{0,40}$",
-        r"^pin (?:to|it on) pinterest$",
-        r"^(?:tweet|email|print|share|comments?|advertisement|sponsored)$",
-        r"^what'?s this\??$",
-        r"^(?:like|follow) us on\b.{0,60}$",
-        r"^also read",
-        r"^(?:read more|related|recommended|more from)\s*[:\-]",
-        r"\bsubscribe to (?:our|the) newsletter\b",
-        r"\bsign up for (?:our|the) newsletter\b",
-        r"^if you want more .{0,60}news\b",
-        r"^(?:photo|image|picture|credit|source)s?\s*:",
-    )
-]
-# Photo credits: licence tags and photo agencies on a short line near the top.
-_CREDIT = re.compile(
-    r"\bCC[ -]?BY\b|\bcreative commons\b|/\s*flickr\b|\bgetty images\b|\bshutterstock\b"
-    r"|\bAP photo\b|\breuters/|\bAFP\b|\bwikimedia\b",
-    re.IGNORECASE,
-)
+CONVERTED_DIR = ".articles"  # extracted article files of non-text files in the seeds folder
+META_FIELDS = ("url", "outlet", "published", "author")
 
 
-def iter_lines(raw: str) -> Iterator[Span]:
-    """Spans of the non-blank lines of ``raw``, trimmed of blank characters."""
-    pos = 0
-    for line in raw.splitlines(keepends=True):
-        start, end = pos, pos + len(line)
+def iter_lines(raw: str, start: int = 0) -> Iterator[Span]:
+    """Spans of the non-blank lines of ``raw`` from ``start``, trimmed of blank characters."""
+    pos = start
+    for line in raw[start:].splitlines(keepends=True):
+        begin, end = pos, pos + len(line)
         pos = end
-        while start < end and raw[start] in BLANK:
-            start += 1
-        while end > start and raw[end - 1] in BLANK:
+        while begin < end and raw[begin] in BLANK:
+            begin += 1
+        while end > begin and raw[end - 1] in BLANK:
             end -= 1
-        if end > start:
-            yield Span(start, end)
-
-
-def _key(text: str) -> str:
-    return " ".join(normalize(text).lower().split())
+        if end > begin:
+            yield Span(begin, end)
 
 
 def is_boilerplate(line: str, title: str) -> bool:
-    """Is this one line of an article site furniture rather than reporting?"""
-    norm = " ".join(normalize(line).split())
-    if _key(norm) == _key(title):
-        return True
-    if any(p.search(norm) for p in _BOILERPLATE):
-        return True
-    return len(norm) <= 160 and bool(_CREDIT.search(norm)) and not norm.endswith((".", '"'))
+    """Is this one line of an article furniture rather than reporting (wherever it stands)?"""
+    return is_furniture(line, title)
+
+
+def article_meta(fields: dict[str, Any], raw: str) -> ArticleMeta:
+    """Link, outlet(s), date and author from front matter fields; the date from a dateline
+    when the front matter has none. Every outlet that carried the story is named."""
+    found = {k: fields.get(k) for k in META_FIELDS}
+    copies = fields.get("also")
+    outlets = [str(found["outlet"])] if isinstance(found["outlet"], str) else []
+    if isinstance(copies, list):
+        for copy in copies:
+            name = copy.get("outlet") if isinstance(copy, dict) else None
+            if isinstance(name, str) and name and name not in outlets:
+                outlets.append(name)
+    published = found["published"]
+    day = article_date(published) if isinstance(published, str) else None
+    return ArticleMeta(
+        url=found["url"] if isinstance(found["url"], str) else None,
+        outlet="; ".join(outlets) or None,
+        published=day or article_date(raw),
+        author=found["author"] if isinstance(found["author"], str) else None,
+    )
 
 
 def parse_article(source: str, raw: str) -> Article:
-    """Find the title and the content paragraphs of one article's raw text."""
-    lines = list(iter_lines(raw))
+    """Find the title, the content paragraphs and the metadata of one article's raw text."""
+    head = split_front_matter(raw)
+    lines = list(iter_lines(raw, head.body_start))
     sha = hashlib.sha256(raw.encode("utf-8")).hexdigest()
-    if not lines:
-        return Article(source, Path(source).stem, raw, (), sha)
-    first = raw[lines[0].start : lines[0].end]
-    title = _MENU.sub("", first).strip(BLANK) or first
-    content = tuple(
-        span for span in lines[1:] if not is_boilerplate(raw[span.start : span.end], title)
-    )
-    meta = ArticleMeta(published=article_date(raw))
+    meta = article_meta(head.fields, raw[head.body_start :])
+    given = head.fields.get("title")
+    if isinstance(given, str) and given.strip():
+        title, body = given.strip(), lines
+    elif lines:
+        first = raw[lines[0].start : lines[0].end]
+        title, body = BREADCRUMB.sub("", first).strip(BLANK) or first, lines[1:]
+    else:
+        return Article(source, Path(source).stem, raw, (), sha, meta)
+    texts = [raw[span.start : span.end] for span in body]
+    mask = furniture_mask(texts, title)
+    content = tuple(span for span, furniture in zip(body, mask, strict=True) if not furniture)
     return Article(source, title, raw, content_spans=content, sha256=sha, meta=meta)
 
 
@@ -111,6 +110,12 @@ def read_article(path: Path, root: Path) -> Article:
     return parse_article(source, raw)
 
 
+def is_hidden(parts: tuple[str, ...]) -> bool:
+    """A hidden file or folder, except the ``.articles/`` folder of extracted article files."""
+    inside = parts[1:] if parts[:1] == (CONVERTED_DIR,) else parts
+    return any(part.startswith(".") for part in inside)
+
+
 def scan_seeds(seeds_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     """Article files under ``seeds_dir`` (sorted) and ``(source, why)`` for files left out.
 
@@ -129,7 +134,7 @@ def scan_seeds(seeds_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
         relative = path.relative_to(seeds_dir)
         if path.suffix.lower() not in ARTICLE_SUFFIXES:
             continue
-        if any(part.startswith(".") for part in relative.parts):
+        if is_hidden(relative.parts):
             continue
         if path.is_symlink() and not path.exists():
             left_out.append((relative.as_posix(), "broken symlink; remove it"))

@@ -4,16 +4,17 @@ evidence selection out.
 ``open_searcher`` opens the Chroma collection, the hybrid retriever (with its saved BM25
 index) and the evidence selector of the generation the index state names. ``Searcher.search``
 turns a user's source filter into stored sources, declines requests that are not questions
-about the articles, retrieves, makes the retrieved passages' neighbouring sentences known to
-the corpus statistics, and selects the evidence.
+about the articles, narrows by date (``since``/``until``, or the question's own date words
+read by ``dates.py``), retrieves, makes the retrieved passages' neighbouring sentences known
+to the corpus statistics, and selects the evidence.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from assistant.errors import IndexMissingError, QuestionError, SeedsError
 from assistant.indexing.catalog import indexed_articles
 from assistant.indexing.state import content_tag
 from assistant.indexing.store import get_collection, make_client
+from assistant.search.dates import DateHint, read_dates, strip_words
 from assistant.search.evidence import EvidenceSelector, Selection
 from assistant.search.questions import off_task_reason
 from assistant.search.retriever import HybridRetriever
@@ -42,6 +44,7 @@ class SearchResult:
     selection: Selection
     retrieve_ms: float
     off_task: str | None = None  # why the request is not a question about the articles
+    notices: tuple[str, ...] = ()  # how the search read the question (e.g. its dates)
 
 
 class Searcher:
@@ -62,6 +65,7 @@ class Searcher:
         self.seeds_dir = seeds_dir
         self._articles = articles
         self._listed: list[ArticleInfo] | None = None
+        self._newest: tuple[date | None] | None = None
 
     def search(
         self,
@@ -84,24 +88,94 @@ class Searcher:
         only = source_filter(sources, self.seeds_dir)
         if since is not None or until is not None:
             only = self.dated_sources(only, iso_date(since, "since"), iso_date(until, "until"))
-        hits = self.retriever.retrieve(question, sources=only)
-        self.selector.stats.include(h.passage for h in hits)
-        selection = self.selector.select(question, hits, min_support)
+        else:
+            hint = read_dates(question, self.newest())
+            dated = self._dated(question, only, hint, min_support) if hint else None
+            if dated is not None:
+                return replace(dated, retrieve_ms=_ms(started))
+        hits, selection = self._select(question, only, min_support)
         return SearchResult(question, tuple(hits), selection, _ms(started))
 
-    def dated_sources(
-        self, sources: list[str] | None, since: str | None, until: str | None
-    ) -> list[str]:
-        """The articles (of ``sources``, or all) published between ``since`` and ``until``."""
+    def _select(
+        self, text: str, only: list[str] | None, min_support: float | None = None
+    ) -> tuple[list[ScoredPassage], Selection]:
+        hits = self.retriever.retrieve(text, sources=only)
+        self.selector.stats.include(h.passage for h in hits)
+        return hits, self.selector.select(text, hits, min_support)
+
+    def _dated(
+        self,
+        question: str,
+        only: list[str] | None,
+        hint: DateHint,
+        min_support: float | None = None,
+    ) -> SearchResult | None:
+        """The search narrowed (or ordered) by the question's dates; ``None`` when the hint
+        narrows nothing, or when nothing in that range answers (the whole archive is then
+        searched, with a notice saying so)."""
+        since, until = hint.since, hint.until
+        if hint.event:
+            day = self.event_date(hint.event)
+            if day is None:
+                return None
+            since, until = (day, None) if hint.after_event else (None, _day_before(day))
+        text = strip_words(question, hint)
+        allowed = self.dated_sources(only, since, until, undated=True) if since or until else only
+        if allowed == only and not hint.newest_first:
+            return None
+        hits, selection = self._select(text, allowed, min_support)
+        if hint.newest_first:
+            hits = _newest_hits(hits)
+            selection = self.selector.select(text, hits, min_support)
+        if selection.answerable:
+            return SearchResult(text, tuple(hits), selection, 0.0, notices=(hint.notice(),))
+        hits, selection = self._select(text, only, min_support)
+        why = f"dates: nothing published {hint.reading.removeprefix('articles published ')} "
+        notice = why + "answers this; all dates were searched"
+        return SearchResult(text, tuple(hits), selection, 0.0, notices=(notice,))
+
+    def newest(self) -> date | None:
+        """The newest publication date of any indexed article (relative dates count back
+        from it); ``None`` when no article is dated."""
+        if self._newest is None:
+            days = [a.date for a in self.listed() if a.date]
+            self._newest = (date.fromisoformat(max(days)),) if days else (None,)
+        return self._newest[0]
+
+    def event_date(self, event: str) -> str | None:
+        """The date of the first report of ``event``: the earliest dated article among the
+        passages retrieved for it that name it."""
+        names = [w.lower() for w in event.split() if w[:1].isupper() or w[:1].isdigit()]
+        days = [
+            h.passage.meta.published
+            for h in self.retriever.retrieve(event)
+            if h.passage.meta.published and all(n in h.passage.text.lower() for n in names)
+        ]
+        return min(days) if days else None
+
+    def listed(self) -> list[ArticleInfo]:
         if self._listed is None:
             self._listed = self._articles()
+        return self._listed
+
+    def dated_sources(
+        self, sources: list[str] | None, since: str | None, until: str | None, undated: bool = False
+    ) -> list[str]:
+        """The articles (of ``sources``, or all) published between ``since`` and ``until``;
+        with ``undated``, articles whose date is not known too (a question's date words do
+        not rule out what cannot be dated)."""
         allowed = None if sources is None else set(sources)
         return [
             a.source
-            for a in self._listed
-            if a.date is not None
-            and (since is None or a.date >= since)
-            and (until is None or a.date <= until)
+            for a in self.listed()
+            if (
+                (undated and a.date is None)
+                or (
+                    a.date is not None
+                    and (since is None or a.date >= since)
+                    and (until is None or a.date <= until)
+                )
+            )
             and (allowed is None or a.source in allowed)
         ]
 
@@ -116,6 +190,20 @@ def iso_date(value: DateLike, name: str) -> str | None:
         raise QuestionError(
             f"{name} {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2016-07-13."
         ) from None
+
+
+def _day_before(day: str, n: int = 1) -> str:
+    return (date.fromisoformat(day) - timedelta(days=n)).isoformat()
+
+
+def _newest_hits(hits: list[ScoredPassage]) -> list[ScoredPassage]:
+    """The hits from the newest dated articles among ``hits`` (within a week of the newest),
+    best first; all of them when none is dated."""
+    days = [h.passage.meta.published for h in hits if h.passage.meta.published]
+    if not days:
+        return hits
+    cutoff = _day_before(max(days), 7)
+    return [h for h in hits if (h.passage.meta.published or "") >= cutoff]
 
 
 def _ms(started: float) -> float:
