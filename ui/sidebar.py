@@ -165,19 +165,16 @@ def article_list(articles: Sequence[ArticleInfo]) -> None:
 def export_section(messages: list[dict[str, Any]]) -> None:
     """Download the conversation as JSON or Markdown."""
     st.subheader("Export")
-    st.download_button(
-        "Conversation as JSON",
-        export.conversation_json(messages),
-        file_name="conversation.json",
-        mime="application/json",
-        on_click="ignore",
-        icon=":material/download:",
+    formats = (
+        ("JSON", export.conversation_json, "conversation.json", "application/json"),
+        ("Markdown", export.conversation_markdown, "conversation.md", "text/markdown"),
     )
-    st.download_button(
-        "Conversation as Markdown",
-        export.conversation_markdown(messages),
-        file_name="conversation.md",
-        mime="text/markdown",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    for label, render, name, mime in formats:
+        st.download_button(
+            f"Conversation as {label}",
+            render(messages),
+            file_name=name,
+            mime=mime,
+            on_click="ignore",
+            icon=":material/download:",
+        )

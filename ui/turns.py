@@ -55,7 +55,9 @@ def show_question(turn: Turn, titles: dict[str, str]) -> None:
             st.caption(":material/filter_alt: searched only " + escape_markdown(said))
         rewrite = understood_as(turn.answer) if turn.answer else None
         if rewrite:
-            st.caption(":material/subdirectory_arrow_right: understood as: " + _md(rewrite))
+            st.caption(
+                ":material/subdirectory_arrow_right: understood as: " + escape_markdown(rewrite)
+            )
 
 
 def show_answer(turn: Turn, feedback_file: Path, chat: Chat) -> None:
@@ -73,23 +75,22 @@ def show_answer(turn: Turn, feedback_file: Path, chat: Chat) -> None:
     answer = turn.answer
     if answer.refused:
         st.info(escape_markdown(answer.text), icon=":material/search_off:")
-        hint = (
-            "clear the narrowing in the sidebar to search every article"
-            if (turn.narrowing.active)
-            else "ask about something the indexed articles report"
-        )
-        st.caption(escape_markdown(f"Nothing in the articles supports an answer; {hint}."))
+        if turn.narrowing.active:
+            st.caption(
+                "Only the chosen articles were searched; clear the narrowing in the sidebar "
+                "to search every article."
+            )
     else:
         on_open = partial(_open_from_marker, turn.id)
         widgets.answer_text(f"answer-{turn.id}", answer_segments(answer), on_open)
         missing = uncovered(answer)
         if missing:
-            st.caption(":material/info: Not in the articles: " + _md(missing))
+            st.caption(":material/info: Not in the articles: " + escape_markdown(missing))
         show_sources(turn.id, answer)
     facts = [p for p in (dates_line(answer.citations), meta_line(answer)) if p]
-    st.caption(_md(" · ".join(facts)))
+    st.caption(escape_markdown(" · ".join(facts)))
     for notice in other_notices(answer):
-        st.caption(_md(notice))
+        st.caption(escape_markdown(notice))
     key = f"feedback-{turn.id}"
     args = (answer, key, feedback_file, chat)
     st.feedback("thumbs", key=key, on_change=_save_feedback, args=args)
@@ -100,19 +101,19 @@ def show_sources(turn_id: str, answer: Answer) -> None:
     with st.container(key=f"sources-{turn_id}", gap="small"):
         for group in group_by_article(answer.citations):
             first = group.citations[0].n
+            meta = f" :gray[· {escape_markdown(group.meta)}]" if group.meta else ""
             st.button(
-                f":material/article: **{_md(group.title)}**",
+                f":material/article: **{escape_markdown(group.title)}**{meta}",
                 key=f"article-{turn_id}-{group.source}",
                 type="tertiary",
                 on_click=open_reading,
                 args=(turn_id, first),
                 help="Open the article beside the chat",
             )
-            if group.meta:
-                st.caption(_md(group.meta))
             for c in group.citations:
+                quote = escape_markdown(one_line(c.quote, QUOTE_CHARS))
                 st.button(
-                    f":{colour(c.n)}-badge[{c.n}] “{_md(one_line(c.quote, QUOTE_CHARS))}”",
+                    f":{colour(c.n)}-badge[{c.n}] “{quote}”",
                     key=f"quote-{turn_id}-{c.n}",
                     type="tertiary",
                     on_click=open_reading,
@@ -167,7 +168,3 @@ def _save_feedback(answer: Answer, key: str, path: Path, chat: Chat) -> None:
         questions = [t.question for t in chat.turns()]
         export.append_feedback(path, export.feedback_record(answer, int(score), questions))
         st.toast("Thanks, your feedback was saved.")
-
-
-def _md(text: str) -> str:
-    return escape_markdown(text)

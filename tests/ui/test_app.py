@@ -127,6 +127,9 @@ def test_chat_answers_with_citation_follow_up_feedback_and_refusal(
 
     ask(at, "And at what level will it be held?")  # a follow-up, read with the history
     assert "ambassadorial" in shown_answer(at)
+    buttons = [b.key for b in at.chat_message[-1].button if b.key]
+    quotes = [k for k in buttons if k.startswith("quote-")]
+    assert len(quotes) == 2 and len([k for k in buttons if k.startswith("article-")]) == 1
     question = texts(at.chat_message[-2])  # "understood as" sits under the follow-up
     assert "understood as: " in question and "NATO" in question.split("understood as: ")[1]
     assert "understood as" not in texts(at.sidebar)
