@@ -11,7 +11,8 @@ import streamlit as st
 from assistant.answer.backends.local import preload
 from assistant.config import Settings
 from assistant.doctor import DoctorReport, diagnose
-from ui.helpers import escape_markdown, settings_key
+from ui.export import settings_key
+from ui.markup import escape_markdown
 
 REFRESH_SECONDS = 15
 

@@ -1,4 +1,5 @@
-"""Unit tests of ``ui.helpers``: escaping, highlighting, safe paths and names, export, feedback."""
+"""Unit tests of ``ui.markup``, ``ui.files`` and ``ui.export``: escaping, safe paths and names,
+uploads, export, feedback."""
 
 from __future__ import annotations
 
@@ -10,10 +11,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.types import Answer, ArticleInfo, Citation
-from ui import helpers as h
-
-RAW = "Title\n\n  # Not a heading\nThe meeting [1] is on *July 13* <b>x</b> :red[y] $z$.\nEnd\n"
+from assistant.types import Answer, Citation
+from ui import export, files, markup
 
 
 def unescape(markdown: str) -> str:
@@ -23,41 +22,10 @@ def unescape(markdown: str) -> str:
 
 def test_escape_markdown_escapes_every_ascii_punctuation_and_keeps_lines() -> None:
     text = string.punctuation + " <script>alert(1)</script> ![x](http://e.vil) :blue[x]"
-    out = h.escape_markdown(text)
+    out = markup.escape_markdown(text)
     assert not re.search(r"(?<!\\)[<>\[\]()!:*_`$#|~]", out.replace("\\\\", ""))
     assert unescape(out) == text
-    assert h.escape_markdown("a\n    indented\n\nb") == "a  \nindented  \n  \nb"
-
-
-def test_answer_markdown_links_markers_and_escapes_the_rest() -> None:
-    out = h.answer_markdown("On July 13 [1][2]. *Bold* [x]", "sources-for-answer-3")
-    assert out == (
-        "On July 13 [\\[1\\]](#sources-for-answer-3)[\\[2\\]](#sources-for-answer-3)\\. "
-        "\\*Bold\\* \\[x\\]"
-    )
-    assert h.sources_heading(3).endswith("Sources for answer 3")
-    assert h.sources_anchor(3) == "sources-for-answer-3"
-
-
-def test_highlight_marks_exactly_the_span() -> None:
-    start = RAW.index("The meeting")
-    end = RAW.index("$.") + 1
-    out = h.highlight_markdown(RAW, start, end)
-    inside = re.search(r":orange-background\[(.*?)(?<!\\)\]", out)
-    assert inside and unescape(inside.group(1)) == RAW[start:end]
-    assert out.count(":orange-background[") == 1
-    before, after = out.split(":orange-background[", 1)[0], out.rsplit("]", 1)[1]
-    assert unescape(before) == "Title\n\n# Not a heading\n"  # indentation trimmed, escaped
-    assert before.endswith("\\# Not a heading  \n")
-    assert unescape(after) == ".\nEnd\n"
-
-
-def test_highlight_across_lines_keeps_one_directive_per_line() -> None:
-    raw = "one two\n\nthree four"
-    out = h.highlight_markdown(raw, 4, 14)
-    assert out == "one :orange-background[two]  \n  \n:orange-background[three] four"
-    with pytest.raises(ValueError):
-        h.highlight_markdown(raw, 5, 100)
+    assert markup.escape_markdown("a\n    indented\n\nb") == "a  \nindented  \n  \nb"
 
 
 def test_read_article_text_refuses_paths_outside_seeds(tmp_path: Path) -> None:
@@ -66,10 +34,10 @@ def test_read_article_text_refuses_paths_outside_seeds(tmp_path: Path) -> None:
     (seeds / "sub" / "a.txt").write_bytes("x\r\ny “z”".encode())
     (tmp_path / "secret.txt").write_text("secret", encoding="utf-8")
     (seeds / "link.txt").symlink_to(tmp_path / "secret.txt")
-    assert h.read_article_text(seeds, "sub/a.txt") == "x\ny “z”"  # universal newlines
+    assert files.read_article_text(seeds, "sub/a.txt") == "x\ny “z”"  # universal newlines
     for bad in ("../secret.txt", "/etc/passwd", "sub/../../secret.txt", "link.txt", "."):
         with pytest.raises(ValueError):
-            h.read_article_text(seeds, bad)
+            files.read_article_text(seeds, bad)
 
 
 @pytest.mark.parametrize(
@@ -84,13 +52,13 @@ def test_read_article_text_refuses_paths_outside_seeds(tmp_path: Path) -> None:
     ],
 )
 def test_safe_upload_name(name: str, safe: str) -> None:
-    assert h.safe_upload_name(name) == safe
+    assert files.safe_upload_name(name) == safe
 
 
 @pytest.mark.parametrize("name", ["photo.png", "script.txt.exe", "noext"])
 def test_safe_upload_name_rejects_other_types(name: str) -> None:
-    with pytest.raises(h.UploadRejected):
-        h.safe_upload_name(name)
+    with pytest.raises(files.UploadRejected):
+        files.safe_upload_name(name)
 
 
 @pytest.mark.parametrize(
@@ -101,24 +69,24 @@ def test_safe_upload_name_rejects_other_types(name: str) -> None:
         (b"\xff\xfeabc", "UTF-8"),
         (b"abc\x00def", "binary"),
         (b"\x01\x02\x03\x04\x05 text", "binary"),
-        (b"a" * (h.MAX_UPLOAD_BYTES + 1), "limit"),
+        (b"a" * (files.MAX_UPLOAD_BYTES + 1), "limit"),
     ],
 )
 def test_check_upload_rejects_bad_content(data: bytes, why: str) -> None:
-    with pytest.raises(h.UploadRejected, match=why):
-        h.check_upload("f.txt", data)
+    with pytest.raises(files.UploadRejected, match=why):
+        files.check_upload("f.txt", data)
 
 
 def test_save_upload_names_files_safely_and_never_overwrites(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
-    first = h.save_upload(seeds, "../story.txt", b"Story\n\nText one.")
+    first = files.save_upload(seeds, "../story.txt", b"Story\n\nText one.")
     assert first == seeds / "story.txt"
-    assert h.save_upload(seeds, "story.txt", b"Story\n\nText one.") == first  # same bytes
-    second = h.save_upload(seeds, "story.txt", b"Story\n\nText two.")
+    assert files.save_upload(seeds, "story.txt", b"Story\n\nText one.") == first  # same bytes
+    second = files.save_upload(seeds, "story.txt", b"Story\n\nText two.")
     assert second == seeds / "story-2.txt"
     assert first.read_text(encoding="utf-8") == "Story\n\nText one."
-    with pytest.raises(h.UploadRejected):
-        h.save_upload(seeds, "bad.txt", b"\x00\x01")
+    with pytest.raises(files.UploadRejected):
+        files.save_upload(seeds, "bad.txt", b"\x00\x01")
     assert sorted(p.name for p in seeds.iterdir()) == ["story-2.txt", "story.txt"]
 
 
@@ -144,11 +112,11 @@ class _FakeAssistant:
 
 def test_add_article_deletes_files_the_indexer_rejects(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
-    ok, message = h.add_article(_FakeAssistant(seeds, skip=False), "a.md", b"A\n\nBody.")
+    ok, message = files.add_article(_FakeAssistant(seeds, skip=False), "a.md", b"A\n\nBody.")
     assert ok and "added a.md" in message and (seeds / "a.md").exists()
-    ok, message = h.add_article(_FakeAssistant(seeds, skip=True), "b.md", b"B\n\nBody.")
+    ok, message = files.add_article(_FakeAssistant(seeds, skip=True), "b.md", b"B\n\nBody.")
     assert not ok and "unreadable" in message and not (seeds / "b.md").exists()
-    ok, message = h.add_article(_FakeAssistant(seeds, skip=False), "c.pdf", b"%PDF")
+    ok, message = files.add_article(_FakeAssistant(seeds, skip=False), "c.pdf", b"%PDF")
     assert not ok and ".txt or .md" in message
 
 
@@ -164,11 +132,11 @@ def test_export_json_and_markdown_carry_citations() -> None:
         {"role": "user", "content": ""},
         {"role": "assistant", "content": "", "error": "the question is empty"},
     ]
-    data = json.loads(h.conversation_json(messages))["messages"]
+    data = json.loads(export.conversation_json(messages))["messages"]
     assert data[0] == {"role": "user", "content": "When?"}
     assert data[1]["answer"] == "On July 13 [1]." and data[1]["citations"][0]["start"] == 10
     assert data[3]["error"] == "the question is empty"
-    md = h.conversation_markdown(messages)
+    md = export.conversation_markdown(messages)
     assert "**You:** When?" in md and "**Assistant:** On July 13 [1]." in md
     assert "- [1] NATO meets — `004_x.txt` chars 10–20: > on July 13" in md
     assert "**Assistant (error):** the question is empty" in md
@@ -176,8 +144,8 @@ def test_export_json_and_markdown_carry_citations() -> None:
 
 def test_feedback_is_appended_as_json_lines(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "feedback.jsonl"
-    h.append_feedback(path, h.feedback_record(_answer(), 1, ["When?"]))
-    h.append_feedback(path, h.feedback_record(_answer(), 0))
+    export.append_feedback(path, export.feedback_record(_answer(), 1, ["When?"]))
+    export.append_feedback(path, export.feedback_record(_answer(), 0))
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert [r["rating"] for r in rows] == ["up", "down"]
     assert rows[0]["history"] == ["When?"] and rows[0]["citations"][0]["quote"] == "on July 13"
@@ -186,28 +154,25 @@ def test_feedback_is_appended_as_json_lines(tmp_path: Path) -> None:
 def test_settings_key_differs_by_value_and_hides_secrets(tmp_path: Path) -> None:
     a = Settings(seeds_dir=tmp_path, top_k=3, OPENAI_API_KEY="sk-secret")
     b = a.model_copy(update={"top_k": 4})
-    assert h.settings_key(a) != h.settings_key(b)
-    assert h.settings_key(a) == h.settings_key(a.model_copy())
-    assert "sk-secret" not in h.settings_key(a)
+    assert export.settings_key(a) != export.settings_key(b)
+    assert export.settings_key(a) == export.settings_key(a.model_copy())
+    assert "sk-secret" not in export.settings_key(a)
 
 
-def test_filter_articles_matches_all_words_and_caps_the_list() -> None:
-    articles = [ArticleInfo(f"2024/{i:03d}.txt", f"Council budget {i}", 3) for i in range(120)] + [
-        ArticleInfo("2016/nato.txt", "NATO-Russia Council to meet", 4, "2016-07-08")
+def test_export_keeps_stopped_answers_and_narrowing() -> None:
+    messages = [
+        {"role": "user", "content": "Who?", "narrowing": {"articles": ["a.txt"], "since": None}},
+        {"role": "assistant", "content": "Stolten", "stopped": True},
     ]
-    shown, matching = h.filter_articles(articles, "")
-    assert (len(shown), matching) == (h.ARTICLES_SHOWN, 121)
-    shown, matching = h.filter_articles(articles, "nato COUNCIL")
-    assert ([a.source for a in shown], matching) == (["2016/nato.txt"], 1)
-    shown, matching = h.filter_articles(articles, "budget 11")  # 11, 110..119
-    assert matching == 11 and all("11" in a.title for a in shown)
+    data = json.loads(export.conversation_json(messages))["messages"]
+    assert data[0]["narrowing"]["articles"] == ["a.txt"]
+    assert data[1] == {"role": "assistant", "content": "Stolten", "stopped": True}
+    assert "**Assistant (stopped, not checked):** Stolten" in export.conversation_markdown(messages)
 
 
-def test_context_window_takes_neighbouring_paragraphs() -> None:
-    raw = "a\n\nb\n \nc\n\nd"
-    start = raw.index("c")
-    assert h.context_window(raw, start, start + 1, 0) == (start, start + 1)
-    lo, hi = h.context_window(raw, start, start + 1, 1)
-    assert raw[lo:hi] == "b\n \nc\n\nd"
-    out = h.highlight_in_context(raw, start, start + 1)
-    assert out.startswith("…") and ":orange-background[c]" in out and not out.endswith("…")
+def test_one_line_and_long_date() -> None:
+    assert markup.one_line("  a\n\n b  ") == "a b"
+    cut = markup.one_line("word " * 40, 30)
+    assert cut.endswith("…") and len(cut) <= 30 and "  " not in cut
+    assert markup.long_date("2016-07-12") == "12 July 2016"
+    assert markup.long_date("2016-13-40") == "2016-13-40" and markup.long_date(None) is None
