@@ -107,6 +107,7 @@ class Evidence:
     support: float  # how well this sentence matches the question, 0..1
     ask: int = 0  # which part of the question it answers (0 for a one-part question)
     primary: bool = False  # chosen to answer its part (the rest is context)
+    context: str = ""  # the sentence before it in its article (who "it" or "they" is)
 
 
 @dataclass(frozen=True)

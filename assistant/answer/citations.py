@@ -29,7 +29,7 @@ from assistant.answer.contract import (
     strip_markers,
 )
 from assistant.search.answer_types import holds
-from assistant.search.features import matches, name_share
+from assistant.search.features import agent, matches, name_share
 from assistant.search.question import DATE, PERSON, PLACE, QUANTITY, TIME, analyse
 from assistant.text import content_terms, normalize, numbers, polarity_words
 from assistant.types import Citation, Evidence
@@ -163,7 +163,20 @@ def supports(claim: str, cited: Sequence[Evidence], question: str = "") -> bool:
     if not polarity_words(claim) <= {w for s in sentences for w in polarity_words(s)}:
         return False
     stated = {n for e in cited for n in numbers(f"{e.passage.title} {e.sentence.text}")}
-    return numbers(claim) <= stated
+    return numbers(claim) <= stated and not _other_doer(question, cited)
+
+
+def _other_doer(question: str, cited: Sequence[Evidence]) -> bool:
+    """Does every cited sentence have someone other than the question's doer do what the
+    question asks ("How many troops will Russia station?" on "NATO has announced ...")?"""
+    if not question:
+        return False
+    analysed = analyse(question)
+    for ask in analysed.asks:
+        verdicts = [agent(ask, ask.names, e.sentence.text, e.context) for e in cited]
+        if verdicts and all(v == 0.0 for v in verdicts):
+            return True
+    return False
 
 
 def answers_kind(question: str, cited: Sequence[Evidence]) -> bool:

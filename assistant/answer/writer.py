@@ -51,16 +51,7 @@ def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Itera
         notices=(f"backend {choice.backend.name}: {choice.reason}", *notices, *found.notices),
     )
     evidence = found.selection.evidence
-    uncovered = found.selection.uncovered
-    declined_by = None if found.selection.answerable else "search"
-    if declined_by is None and request.judge_min is not None:
-        asks = [a.text for a in found.selection.asks if a.answerable]
-        judged = choice.backend.judge(found.question, asks, evidence)
-        if judged is not None:
-            timings["judge_ms"] = _ms_since(started) - timings["retrieve_ms"]
-            out = tuple(a for a, p in zip(asks, judged, strict=True) if p < request.judge_min)
-            uncovered = (*uncovered, *out)
-            declined_by = "judge" if len(out) == len(asks) else None
+    uncovered, declined_by = _judged(request, choice.backend, timings)
     if declined_by is not None:
         timings["first_token_ms"] = timings["total_ms"] = _ms_since(started)
         yield REFUSAL
@@ -106,6 +97,25 @@ def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Itera
     yield replace(
         base, text=text, refused=False, citations=cited, timings=timings, uncovered=uncovered
     )
+
+
+def _judged(
+    request: Request, backend: Backend, timings: dict[str, float]
+) -> tuple[tuple[str, ...], str | None]:
+    """The parts the articles do not cover, and what declines the whole question: the
+    search, or (when the backend judges) the model finding no answered part stated."""
+    selection = request.found.selection
+    if not selection.answerable:
+        return selection.uncovered, "search"
+    if request.judge_min is None:
+        return selection.uncovered, None
+    asks = [a.text for a in selection.asks if a.answerable]
+    judged = backend.judge(request.found.question, asks, selection.evidence)
+    if judged is None:
+        return selection.uncovered, None
+    timings["judge_ms"] = _ms_since(request.started) - timings["retrieve_ms"]
+    out = tuple(a for a, p in zip(asks, judged, strict=True) if p < request.judge_min)
+    return (*selection.uncovered, *out), "judge" if len(out) == len(asks) else None
 
 
 def _checked(draft: str, backend: Backend, found: SearchResult) -> Verified:

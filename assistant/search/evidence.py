@@ -200,6 +200,7 @@ class EvidenceSelector:
                 support=round(item.support, 4),
                 ask=item.ask,
                 primary=primary,
+                context=self._before(item),
             )
             for i, (item, primary) in enumerate(ordered, start=1)
         )
@@ -263,6 +264,10 @@ class EvidenceSelector:
             stated = stated | self._article(pick)
             missing = tuple(n for n in missing if name_share((n,), stated) < 1.0)
         return added
+
+    def _before(self, item: Scored) -> str:
+        before = self.stats.previous.get((item.passage.source, item.sentence.start))
+        return before.text if before else ""
 
     def _article(self, item: Scored) -> frozenset[str]:
         return self.stats.article_terms(item.passage.source) | self._near(item)

@@ -249,13 +249,13 @@ def test_with_the_index_in_a_chroma_server(
 def test_local_model_streams_queues_and_stops(
     shared_index: Path, tmp_path: Path, context: Any
 ) -> None:
-    from assistant.answer.backends.local import INSTALL_HINT, llama_installed
     from assistant.answer.backends.model_parts import model_path
+    from assistant.answer.backends.runtimes.factory import installed_runtimes
     from assistant.config import load_settings
     from assistant.errors import BackendUnavailableError
 
-    if not llama_installed():
-        pytest.skip(f"llama-cpp-python is not installed; install it with: {INSTALL_HINT}")
+    if not installed_runtimes():
+        pytest.skip("no llama.cpp runtime is installed; run: bash scripts/install_local_model.sh")
     settings = load_settings()
     try:
         model_path(settings.local_model, settings.model_dir)
