@@ -1,9 +1,9 @@
 """The list of indexed articles (source, title, passage count, date) for people to browse.
 
-Read from the indexer's manifest when it agrees with Chroma's passage count, so listing a
-50,000-article archive reads one small JSON file instead of every passage; otherwise (no
-manifest, e.g. a Chroma server filled from another machine) from the stored metadata
-alone, a page at a time, never the passage texts.
+Read from the indexer's manifest when it agrees with the stored passage count (Chroma's and
+the pending ones'), so listing a 50,000-article archive reads one small JSON file instead of
+every passage; otherwise (no manifest, e.g. a Chroma server filled from another machine)
+from the stored metadata alone, a page at a time, never the passage texts.
 """
 
 from __future__ import annotations
@@ -13,15 +13,17 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.indexing.manifest import Manifest, manifest_path
+from assistant.indexing.pending import PendingStore, pending_path
 from assistant.indexing.store import collection_name, iter_pages
 from assistant.types import ArticleInfo
 
 
 def indexed_articles(settings: Settings, collection: Any) -> list[ArticleInfo]:
     """Every indexed article, by source."""
-    path = manifest_path(settings.index_dir, collection_name(settings.embedding))
-    manifest = Manifest.load(path)
-    if manifest is not None and manifest.total_passages() == collection.count():
+    name = collection_name(settings.embedding)
+    manifest = Manifest.load(manifest_path(settings.index_dir, name))
+    pending = PendingStore(pending_path(settings.index_dir, name))
+    if manifest is not None and manifest.total_passages() == collection.count() + pending.count():
         found = [
             ArticleInfo(source, entry.title or _fallback_title(source), entry.passages, entry.date)
             for source, entry in manifest.entries.items()

@@ -22,7 +22,6 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from assistant.config import Settings
 from assistant.errors import IndexMissingError, QuestionError, SeedsError
 from assistant.indexing.catalog import indexed_articles
-from assistant.indexing.state import content_tag
 from assistant.indexing.store import get_collection, make_client
 from assistant.search.evidence import EvidenceSelector, Selection
 from assistant.search.questions import off_task_reason
@@ -42,6 +41,7 @@ class SearchResult:
     selection: Selection
     retrieve_ms: float
     off_task: str | None = None  # why the request is not a question about the articles
+    notices: tuple[str, ...] = ()  # e.g. dense search does not cover every passage yet
 
 
 class Searcher:
@@ -85,7 +85,9 @@ class Searcher:
         hits = self.retriever.retrieve(question, sources=only)
         self.selector.stats.include(h.passage for h in hits)
         selection = self.selector.select(question, hits)
-        return SearchResult(question, tuple(hits), selection, _ms(started))
+        partial = self.retriever.coverage().notice()
+        notices = (partial,) if partial else ()
+        return SearchResult(question, tuple(hits), selection, _ms(started), notices=notices)
 
     def dated_sources(
         self, sources: list[str] | None, since: str | None, until: str | None
@@ -132,7 +134,7 @@ def open_searcher(
             f"{settings.embedding!r}; run `assistant index`."
         )
     retriever = HybridRetriever.for_index(
-        collection, embed_model, settings.top_k, settings.index_dir, content_tag(state)
+        collection, embed_model, settings.top_k, settings.index_dir, state
     )
     if len(retriever) == 0:
         raise SeedsError(

@@ -1,0 +1,223 @@
+"""Searchable at once, complete soon: the first pass makes every passage searchable by BM25,
+the dense pass adds the vectors batch by batch, resumably, never embedding a passage twice.
+Real files, real embedded Chroma, the real wordllama embedding (counted)."""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import assistant.indexing.dense as dense_module
+from assistant.config import load_settings
+from assistant.engine import Assistant
+from assistant.indexing.dense import fill
+from assistant.indexing.embeddings import WordLlamaEmbedding
+from assistant.indexing.indexer import Indexer
+from assistant.indexing.pending import PendingStore, pending_path
+from assistant.indexing.state import read_state
+from assistant.indexing.store import get_collection, make_client
+from tests.reliability.helpers import check_integrity, write_articles
+
+EMBEDDING = "wordllama"
+QUESTION = "When will the NATO-Russia Council meet?"
+
+
+class Counting(WordLlamaEmbedding):
+    """wordllama, counting the passages it embeds (queries are not counted)."""
+
+    embedded: int = 0
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        self.embedded += len(texts)
+        return super()._get_text_embeddings(texts)
+
+
+def _settings(seeds: Path, index: Path, **extra: Any) -> Any:
+    return load_settings(seeds_dir=seeds, index_dir=index, embedding=EMBEDDING, **extra)
+
+
+def _collection(seeds: Path, index: Path) -> Any:
+    settings = _settings(seeds, index)
+    return get_collection(make_client(settings), EMBEDDING, Counting().model_name, create=False)
+
+
+def _pending(index: Path) -> PendingStore:
+    return PendingStore(pending_path(index, f"passages-{EMBEDDING}"))
+
+
+def _assistant(seeds: Path, index: Path, **extra: Any) -> Assistant:
+    return Assistant(_settings(seeds, index, **extra), backend="extractive", auto_index=False)
+
+
+def test_first_pass_is_searchable_and_the_dense_pass_completes_it(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    embed = Counting()
+    seen: list[int] = []
+    report = Indexer(_settings(seeds_copy, index), embed).run(
+        dense=False, searchable=lambda r: seen.append(r.pending)
+    )
+    assert (report.passages, report.pending, report.embedded, embed.embedded) == (21, 21, 0, 0)
+    assert seen == [21], "told once, between the passes"
+    assert _collection(seeds_copy, index).count() == 0 and _pending(index).count() == 21
+    assert "21 passages wait for their vectors" in report.summary()
+
+    partial = _assistant(seeds_copy, index).ask(QUESTION)
+    assert not partial.refused and "July 13" in partial.text, "BM25 finds pending passages"
+    assert any("dense search covers 0 of 21 passages" in n for n in partial.notices)
+    assert partial.citations[0].passage_id == "004_3b952a9fea412592#7"
+
+    done = fill(_settings(seeds_copy, index), embed, progress=False)
+    assert (done.embedded, done.reused, done.remaining) == (21, 0, 0)
+    assert _collection(seeds_copy, index).count() == 21 and _pending(index).count() == 0
+    complete = _assistant(seeds_copy, index).ask(QUESTION)
+    assert not any("dense search" in n for n in complete.notices)
+    assert complete.text == partial.text and complete.citations == partial.citations
+
+    clean = tmp_path / "clean"
+    Indexer(_settings(seeds_copy, clean), Counting()).run()
+    assert check_integrity(seeds_copy, index, EMBEDDING) == check_integrity(
+        seeds_copy, clean, EMBEDDING
+    )
+
+
+def test_pending_passages_get_dense_scores_from_bm25_candidates(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    """While no passage has a vector, every hit BM25 found is still ranked by dense
+    similarity too (its vector computed at query time), as with full coverage."""
+    index = tmp_path / "index"
+    Indexer(_settings(seeds_copy, index), Counting()).run(dense=False)
+    found = _assistant(seeds_copy, index).search(QUESTION)
+    assert found.hits and all(h.dense_rank is not None for h in found.hits)
+    assert all(h.bm25_rank is not None for h in found.hits), "dense alone finds none yet"
+
+
+def test_stopped_pass_resumes_and_never_embeds_twice(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seeds = write_articles(tmp_path / "seeds", 40)  # 120 passages
+    index = tmp_path / "index"
+    monkeypatch.setattr(dense_module, "BATCH_PASSAGES", 25)
+    stop = threading.Event()
+
+    class StopAfterTwoBatches(Counting):
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            if self.embedded >= 25:
+                stop.set()  # the pass ends after this batch
+            return super()._get_text_embeddings(texts)
+
+    embed = StopAfterTwoBatches()
+    Indexer(_settings(seeds, index), embed).run(dense=False)
+    first = fill(_settings(seeds, index), embed, progress=False, stop=stop)
+    assert (first.embedded, first.remaining) == (50, 70)
+    assert _collection(seeds, index).count() == 50
+
+    again = Counting()
+    resumed = Indexer(_settings(seeds, index), again).run()
+    assert (resumed.unchanged, resumed.embedded, resumed.pending) == (40, 70, 0)
+    assert again.embedded == 70, "the 50 passages already in Chroma are not embedded again"
+    assert _collection(seeds, index).count() == 120
+    assert len(check_integrity(seeds, index, EMBEDDING)) == 40
+
+
+def test_batch_in_chroma_but_still_pending_is_not_embedded_again(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    """Killed after Chroma stored a batch, before the pending rows were removed."""
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    index = tmp_path / "index"
+    embed = Counting()
+    Indexer(_settings(seeds_copy, index), embed).run(dense=False)
+    nodes = _pending(index).first(8)
+    vectors = embed.get_text_embedding_batch([n.get_content() for n in nodes])
+    for node, vector in zip(nodes, vectors, strict=True):
+        node.embedding = vector
+    ChromaVectorStore(chroma_collection=_collection(seeds_copy, index)).add(nodes)
+    embed.embedded = 0
+    done = fill(_settings(seeds_copy, index), embed, progress=False)
+    assert (done.reused, done.embedded, embed.embedded) == (8, 13, 13)
+    assert _collection(seeds_copy, index).count() == 21
+
+
+def test_article_changed_while_pending_is_replaced(seeds_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    Indexer(_settings(seeds_copy, index), Counting()).run(dense=False)
+    article = seeds_copy / "004_3b952a9fea412592.txt"
+    article.write_text(
+        article.read_text(encoding="utf-8").replace("July 13", "July 14"), encoding="utf-8"
+    )
+    report = Indexer(_settings(seeds_copy, index), Counting()).run()
+    assert (report.updated, report.pending, report.passages) == (1, 0, 21)
+    texts = _collection(seeds_copy, index).get(include=["documents"])["documents"]
+    assert any("July 14" in t for t in texts) and not any("July 13" in t for t in texts)
+    assert len(check_integrity(seeds_copy, index, EMBEDDING)) == 3
+
+
+def test_rebuild_clears_pending(seeds_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    Indexer(_settings(seeds_copy, index), Counting()).run(dense=False)
+    (seeds_copy / "000_5b2b07c4ab0d8861.txt").unlink()
+    report = Indexer(_settings(seeds_copy, index), Counting()).run(rebuild=True, dense=False)
+    assert (report.articles, report.pending) == (2, report.passages)
+    state = read_state(index)
+    assert state is not None and state["passages"] == report.passages
+
+
+def test_question_is_answered_while_the_background_pass_runs(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    """Many new passages: the first question is answered after the first pass, with a
+    notice; the background pass then completes the vectors and the notice goes."""
+    index = tmp_path / "index"
+    gate = threading.Event()
+
+    class Gated(Counting):
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            if threading.current_thread().name == "dense-pass":
+                assert gate.wait(timeout=60)
+            return super()._get_text_embeddings(texts)
+
+    settings = _settings(seeds_copy, index, background_embed_min=10)
+    assistant = Assistant(settings, backend="extractive")
+    assistant.embed_model = assistant.dense.embed_model = Gated()
+    first = assistant.ask(QUESTION)
+    assert assistant.dense.running
+    assert not first.refused and "July 13" in first.text
+    assert any("dense search covers 0 of 21" in n for n in first.notices)
+    gate.set()
+    report = assistant.dense.wait(timeout=60)
+    assert report is not None and (report.embedded, report.remaining) == (21, 0)
+    later = assistant.ask(QUESTION)
+    assert not any("dense search" in n for n in later.notices)
+
+
+def test_few_new_passages_are_embedded_before_the_first_answer(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    settings = _settings(seeds_copy, tmp_path / "index", background_embed_min=1000)
+    assistant = Assistant(settings, backend="extractive")
+    answer = assistant.ask(QUESTION)
+    assert not assistant.dense.running
+    assert not any("dense search" in n for n in answer.notices)
+    assert _collection(seeds_copy, tmp_path / "index").count() == 21
+
+
+def test_question_is_answered_while_another_process_holds_the_lock(
+    seeds_copy: Path, tmp_path: Path
+) -> None:
+    """Another process writing (e.g. its dense pass) does not stop questions."""
+    index = tmp_path / "index"
+    Indexer(_settings(seeds_copy, index), Counting()).run(dense=False)
+    with open(index / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assistant = Assistant(_settings(seeds_copy, index), backend="extractive")
+        answer = assistant.ask(QUESTION)
+    assert not answer.refused and "July 13" in answer.text
+    assert any("dense search covers 0 of 21" in n for n in answer.notices)
