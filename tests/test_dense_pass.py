@@ -71,6 +71,9 @@ def test_first_pass_is_searchable_and_the_dense_pass_completes_it(
     assert _collection(seeds_copy, index).count() == 0 and _pending(index).count() == 21
     assert "21 passages wait for their vectors" in report.summary()
 
+    listed = _assistant(seeds_copy, index).articles()
+    assert [a.passages for a in listed] == [7, 6, 8], "pending articles are listed"
+    assert len(_assistant(seeds_copy, index).passages()) == 21
     partial = _assistant(seeds_copy, index).ask(QUESTION)
     assert not partial.refused and "July 13" in partial.text, "BM25 finds pending passages"
     assert any("dense search covers 0 of 21 passages" in n for n in partial.notices)

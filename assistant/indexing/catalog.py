@@ -8,6 +8,7 @@ from the stored metadata alone, a page at a time, never the passage texts.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -29,18 +30,19 @@ def indexed_articles(settings: Settings, collection: Any) -> list[ArticleInfo]:
             for source, entry in manifest.entries.items()
         ]
     else:
-        found = _from_metadata(collection)
+        found = _from_metadata(collection, pending)
     return sorted(found, key=lambda a: a.source)
 
 
-def _from_metadata(collection: Any) -> list[ArticleInfo]:
+def _from_metadata(collection: Any, pending: PendingStore) -> list[ArticleInfo]:
     seen: dict[str, list[Any]] = {}  # source -> [title, passages, date]
-    for got in iter_pages(collection, ["metadatas"]):
-        for meta in got["metadatas"] or []:
-            meta = meta or {}
-            source = str(meta.get("source", ""))
-            entry = seen.setdefault(source, [str(meta.get("title", "")), 0, meta.get("date")])
-            entry[1] += 1
+    stored = (m for got in iter_pages(collection, ["metadatas"]) for m in got["metadatas"] or [])
+    waiting = (node.metadata for node in pending.all_nodes())
+    for meta in itertools.chain(stored, waiting):
+        meta = meta or {}
+        source = str(meta.get("source", ""))
+        entry = seen.setdefault(source, [str(meta.get("title", "")), 0, meta.get("date")])
+        entry[1] += 1
     return [
         ArticleInfo(source, title or _fallback_title(source), n, date)
         for source, (title, n, date) in seen.items()

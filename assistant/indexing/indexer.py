@@ -88,23 +88,12 @@ class Indexer:
             for file in bar:
                 if self._take(run, file) and len(run.batch.nodes) >= BATCH_PASSAGES:
                     self._flush(run)
-                    bar.set_postfix(embedded=run.counts["embedded"], refresh=False)
+                    bar.set_postfix(new_passages=run.counts["embedded"], refresh=False)
             self._flush(run)
             self._remove_gone(run)
             run.manifest.save()
             changed = rebuild or any(run.counts[k] for k in ("added", "updated", "removed"))
-            state = self._finish(run, changed)
-            counts = {**run.counts, "embedded": 0}
-            report = IndexReport(
-                articles=len(run.seen) - run.unreadable,
-                passages=int(state["passages"]),
-                seconds=time.perf_counter() - started,
-                skipped=tuple(run.skipped),
-                hashed=run.hashed,
-                pending=run.pending.count(),
-                **counts,
-            )
-            run.pending.close()
+            report = self._report(run, self._finish(run, changed), started)
             if searchable is not None:
                 searchable(report)
             if not dense or not report.pending:
@@ -117,10 +106,25 @@ class Indexer:
             seconds=time.perf_counter() - started,
         )
 
+    def _report(self, run: RunState, state: dict[str, Any], started: float) -> IndexReport:
+        """What the first pass did (no passage embedded yet; ``pending`` wait for it)."""
+        report = IndexReport(
+            articles=len(run.seen) - run.unreadable,
+            passages=int(state["passages"]),
+            seconds=time.perf_counter() - started,
+            skipped=tuple(run.skipped),
+            hashed=run.hashed,
+            pending=run.pending.count(),
+            **{**run.counts, "embedded": 0},  # "embedded" counted the new passages
+        )
+        run.pending.close()
+        return report
+
     # --- the steps of a run ------------------------------------------------------------
     def _open(self, rebuild: bool) -> RunState:
         """Open (or, with ``rebuild``, recreate) the collection and decide what is stored:
-        the manifest when it agrees with Chroma's passage count, else Chroma's metadata."""
+        the manifest when it agrees with the stored passage count (Chroma and pending),
+        else the stored metadata."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         settings = self.settings

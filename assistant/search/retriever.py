@@ -208,7 +208,7 @@ class HybridRetriever:
         """Stored (or earlier computed) vectors of these passages."""
         if len(self._computed) > CACHE_PASSAGES:
             self._computed.clear()
-        found = {i: self._computed[i] for i in ids if i in self._computed}
+        found = {i: v for i in ids if (v := self._computed.get(i)) is not None}
         wanted = [i for i in ids if i not in found]
         if wanted:
             with store_errors():
