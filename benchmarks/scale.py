@@ -407,7 +407,8 @@ def main() -> None:
         "server_rss_mb",
         "index_mb",
     ]
-    print(table(rows, columns))
+    if rows:
+        print(table(rows, columns))
     info["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result = {"machine": info, "command": " ".join(sys.argv), "rows": rows, "targets": target_rows}
     path = write_json(args.out, result)

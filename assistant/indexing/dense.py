@@ -57,7 +57,7 @@ class Coverage:
         return (
             f"dense search covers {self.embedded:,} of {self.total:,} passages so far "
             f"({share:.0f} %); the others are found by keyword search until their vectors "
-            "are computed (`assistant index` finishes it)"
+            "are computed (in the background, or by `assistant index`)"
         )
 
 

@@ -81,7 +81,9 @@ class HybridRetriever:
         self._dense = self._index.as_retriever(similarity_top_k=self.depth)
         self.pending = pending
         with store_errors():
-            self.sparse = sparse or SparseIndex.build(collection, pending=pending)
+            self.sparse = (
+                sparse if sparse is not None else SparseIndex.build(collection, pending=pending)
+            )
         self._cache: dict[str, Passage] = {}
 
     @classmethod
