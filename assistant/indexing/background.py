@@ -35,7 +35,6 @@ class DenseWorker:
         self._stop = threading.Event()
         self.last: DenseReport | None = None
         self.error: str | None = None
-        atexit.register(self.stop)
 
     @property
     def running(self) -> bool:
@@ -49,6 +48,7 @@ class DenseWorker:
         self._thread = threading.Thread(
             target=self._work, args=(self._stop,), name="dense-pass", daemon=True
         )
+        atexit.register(self.stop)  # at exit: finish the batch in progress, keep the rest
         self._thread.start()
 
     def follow(self, pending: int) -> None:
@@ -66,6 +66,7 @@ class DenseWorker:
         if self._thread is not None:
             self._thread.join(timeout=STOP_WAIT_S)
             self._thread = None
+            atexit.unregister(self.stop)
 
     def wait(self, timeout: float | None = None) -> DenseReport | None:
         """Wait for the running pass to finish (for tests and benchmarks)."""
