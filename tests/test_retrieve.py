@@ -46,7 +46,15 @@ def test_bm25_finds_what_dense_misses(retriever: HybridRetriever) -> None:
     fused = retriever.retrieve(question)
     assert "g#0" in [hit.passage.id for hit in fused]
     hit = next(h for h in fused if h.passage.id == "g#0")
-    assert hit.bm25_rank is not None and hit.dense_rank is None
+    # dense search did not return it; its dense rank comes from scoring BM25's candidates
+    # by their stored vectors too (``with_bm25_candidates``)
+    assert hit.bm25_rank is not None and hit.dense_rank is not None
+    retriever.rescore_bm25 = False
+    try:
+        plain = next(h for h in retriever.retrieve(question) if h.passage.id == "g#0")
+    finally:
+        retriever.rescore_bm25 = True
+    assert plain.bm25_rank is not None and plain.dense_rank is None
 
 
 def test_seed_questions_rank_the_gold_passage_first(assistant: Assistant) -> None:

@@ -173,8 +173,10 @@ def _other_doer(question: str, cited: Sequence[Evidence]) -> bool:
         return False
     analysed = analyse(question)
     for ask in analysed.asks:
-        verdicts = [agent(ask, ask.names, e.sentence.text, e.context) for e in cited]
-        if verdicts and all(v == 0.0 for v in verdicts):
+        # a sentence that names the question's subject itself is not judged by word order
+        alone = [e for e in cited if name_share(ask.names, _terms(e.sentence.text)) < 1.0]
+        verdicts = [agent(ask, ask.names, e.sentence.text, e.context) for e in alone]
+        if verdicts and len(alone) == len(cited) and all(v == 0.0 for v in verdicts):
             return True
     return False
 

@@ -38,7 +38,8 @@ class Request:
 def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Iterator[str | Answer]:
     """The backend's deltas for the request, then the checked ``Answer``; a ``BackendError``
     goes to ``fall_back``, which re-raises it or names the backend to answer with instead."""
-    question, found, id, notices = request.question, request.found, request.id, request.notices
+    question, found, id = request.question, request.found, request.id
+    notices = (*request.notices, *found.notices)  # e.g. dense search covers a part so far
     started = request.started
     timings = {"retrieve_ms": round(found.retrieve_ms, 1)}
     base = Answer(

@@ -126,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or update the index from the seeds folder")
     _common(p)
     p.add_argument("--rebuild", action="store_true", help="drop the index and build it anew")
+    p.add_argument(
+        "--later",
+        action="store_true",
+        help="make the new articles searchable by keyword now and leave their vectors to "
+        "the next `assistant index` (or an Assistant's background pass)",
+    )
 
     _add_ask(sub)
     _add_add(sub)

@@ -16,6 +16,7 @@ from assistant.jsonl import read_jsonl
 
 if TYPE_CHECKING:
     from assistant.engine import Assistant
+    from assistant.indexing.runs import IndexReport
     from assistant.types import Answer
 
 BATCH_HINT = 'each line must be an object like {"id": "q1", "question": "..."}.'
@@ -68,7 +69,20 @@ def _read_batch(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def cmd_index(args: argparse.Namespace, out: IO[str]) -> int:
-    report = make_assistant(args).index(rebuild=args.rebuild)
+    """First pass (BM25: questions can be asked from then on), then the vectors, with a
+    progress bar and ETA on a terminal; ``--later`` leaves the vectors to a later run."""
+
+    def searchable(report: IndexReport) -> None:
+        if report.pending and not args.later:
+            print(
+                f"searchable now: {report.passages} passages by keyword search; embedding "
+                f"{report.pending} passages (interrupt and rerun to resume)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    assistant = make_assistant(args)
+    report = assistant.index(rebuild=args.rebuild, dense=not args.later, searchable=searchable)
     print(report.summary(), file=out)
     return 0
 

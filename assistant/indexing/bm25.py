@@ -13,6 +13,7 @@ selection) are loaded for queries: passage texts are fetched from Chroma for the
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.indexing.pending import PendingStore
 from assistant.indexing.store import PAGE, iter_pages
 from assistant.indexing.tokens import TokenStore, tokenize
 
@@ -125,9 +127,15 @@ class SparseIndex:
         return len(self.ids)
 
     @classmethod
-    def build(cls, collection: Any, tag: str = "") -> SparseIndex:
-        """Index every passage stored in ``collection`` (title and text, as embedded)."""
-        return cls.from_tokens(TokenStore.from_passages(iter_stored(collection)), tag)
+    def build(
+        cls, collection: Any, tag: str = "", pending: PendingStore | None = None
+    ) -> SparseIndex:
+        """Index every passage stored in ``collection`` and ``pending`` (title and text, as
+        embedded)."""
+        stored = iter_stored(collection)
+        if pending is not None:
+            stored = itertools.chain(stored, pending.stored())
+        return cls.from_tokens(TokenStore.from_passages(stored), tag)
 
     @classmethod
     def from_tokens(cls, tokens: TokenStore, tag: str = "") -> SparseIndex:

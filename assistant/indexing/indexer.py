@@ -1,15 +1,20 @@
 """Build and update the index incrementally: only new or changed articles are embedded.
 
-Files are streamed one at a time and their passages embedded in batches across articles
-(one embedding call and one Chroma write per ``BATCH_PASSAGES`` passages). A manifest
+A run has two passes. The first streams the files one at a time, chunks the new or changed
+ones and writes their passages to the pending file (``pending.py``) in batches across
+articles, then rebuilds BM25 over every passage and writes the index state: from then on
+questions can be asked (BM25 finds every passage, dense search the ones with vectors). The
+second, the dense pass (``dense.py``), embeds the pending passages and moves them into
+Chroma, resumable batch by batch; ``run`` does it under the same lock unless told to leave
+it for later (a background thread of ``Assistant``, or the next run). A manifest
 (``manifest.py``) lets an unchanged file be skipped by size and modification time without
-reading it; when the manifest disagrees with Chroma's passage count (a crash, a lost file)
-the stored metadata is read instead, and every file is hashed. An article's old passages
-are deleted by ``where={"source": ...}``, so leftovers of an interrupted run are cleaned.
-After a run that changed something the BM25 index (``bm25.py``) is rebuilt and saved,
-from the saved token store (``tokens.py``) with only the re-embedded articles' rows
-replaced; when that store cannot be trusted, from every passage in Chroma. A lock file
-keeps two writers apart.
+reading it; when the manifest disagrees with the stored passage count (Chroma plus
+pending; a crash, a lost file) the stored metadata is read instead, and every file is
+hashed. An article's old passages are deleted by ``where={"source": ...}``, so leftovers
+of an interrupted run are cleaned. After a run that changed something the BM25 index
+(``bm25.py``) is rebuilt and saved, from the saved token store (``tokens.py``) with only
+the re-indexed articles' rows replaced; when that store cannot be trusted, from every
+stored passage. A lock file keeps two writers apart.
 """
 
 from __future__ import annotations
@@ -17,17 +22,20 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import MetadataMode
 
 from assistant.config import Settings
 from assistant.errors import SeedsError
 from assistant.indexing.bm25 import SparseIndex, bm25_dir, mark_dirty, saved_tag
+from assistant.indexing.dense import fill
 from assistant.indexing.manifest import FileEntry, Manifest, manifest_path
 from assistant.indexing.nodes import passage_to_node
+from assistant.indexing.pending import PendingStore, pending_path
 from assistant.indexing.runs import Batch, IndexReport, RunState, stored_articles
 from assistant.indexing.state import content_tag, index_lock, read_state, write_state
 from assistant.indexing.store import (
@@ -42,7 +50,7 @@ from assistant.ingest.chunking import chunk_article
 from assistant.ingest.convert import sync_converted
 from assistant.types import Article
 
-BATCH_PASSAGES = 256  # passages per embedding call and Chroma write
+BATCH_PASSAGES = 256  # passages per write to the pending file
 MANIFEST_EVERY_S = 2.0  # at most one manifest write per this many seconds (and at the end)
 
 
@@ -69,8 +77,17 @@ class Indexer:
         self.settings = settings
         self.embed_model = embed_model
 
-    def run(self, rebuild: bool = False, progress: bool | None = None) -> IndexReport:
-        """Bring the index up to date with the seeds folder and report what changed."""
+    def run(
+        self,
+        rebuild: bool = False,
+        progress: bool | None = None,
+        *,
+        dense: bool = True,
+        searchable: Callable[[IndexReport], None] | None = None,
+    ) -> IndexReport:
+        """Bring the index up to date with the seeds folder and report what changed; with
+        ``dense`` also embed every pending passage (else they wait for a later dense pass).
+        ``searchable`` is called between the passes, once questions can be asked."""
         from tqdm import tqdm
 
         settings = self.settings
@@ -91,44 +108,65 @@ class Indexer:
             for file in bar:
                 if self._take(run, file) and len(run.batch.nodes) >= BATCH_PASSAGES:
                     self._flush(run)
-                    bar.set_postfix(embedded=run.counts["embedded"], refresh=False)
+                    bar.set_postfix(new_passages=run.counts["embedded"], refresh=False)
             self._flush(run)
             self._remove_gone(run)
             run.manifest.save()
             changed = rebuild or any(run.counts[k] for k in ("added", "updated", "removed"))
-            state = self._finish(run, changed)
-        return IndexReport(
+            report = self._report(run, self._finish(run, changed), started)
+            if searchable is not None:
+                searchable(report)
+            if not dense or not report.pending:
+                return report
+            filled = fill(settings, self.embed_model, progress=progress, locked=True)
+        return replace(
+            report,
+            embedded=filled.embedded,
+            pending=filled.remaining,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _report(self, run: RunState, state: dict[str, Any], started: float) -> IndexReport:
+        """What the first pass did (no passage embedded yet; ``pending`` wait for it)."""
+        report = IndexReport(
             articles=len(run.seen) - run.unreadable,
             passages=int(state["passages"]),
             seconds=time.perf_counter() - started,
             skipped=tuple(run.skipped),
             hashed=run.hashed,
-            **run.counts,
+            pending=run.pending.count(),
+            **{**run.counts, "embedded": 0},  # "embedded" counted the new passages
         )
+        run.pending.close()
+        return report
 
     # --- the steps of a run ------------------------------------------------------------
     def _open(self, rebuild: bool) -> RunState:
         """Open (or, with ``rebuild``, recreate) the collection and decide what is stored:
-        the manifest when it agrees with Chroma's passage count, else Chroma's metadata."""
+        the manifest when it agrees with the stored passage count (Chroma and pending),
+        else the stored metadata."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         settings = self.settings
         name = collection_name(settings.embedding)
         client = make_client(settings)
+        pending = PendingStore(pending_path(settings.index_dir, name))
         if rebuild:
             delete_collection(client, settings.embedding)
+            pending.clear()
         collection: Any = get_collection(
             client, settings.embedding, self.embed_model.model_name, create=True
         )
-        count = collection.count()
+        count = collection.count() + pending.count()
         path = manifest_path(settings.index_dir, name)
         loaded = None if rebuild else Manifest.load(path)
         trusted = loaded is not None and loaded.total_passages() == count
         manifest = loaded if trusted and loaded is not None else Manifest(path)
-        stored = None if trusted or count == 0 else stored_articles(collection)
+        stored = None if trusted or count == 0 else stored_articles(collection, pending)
         return RunState(
             collection=collection,
             store=ChromaVectorStore(chroma_collection=collection),
+            pending=pending,
             manifest=manifest,
             stored=stored,
             known=frozenset(manifest.entries if stored is None else stored),
@@ -183,20 +221,17 @@ class Indexer:
         return True
 
     def _flush(self, run: RunState) -> None:
-        """Embed the batch, replace its articles' passages in Chroma, record them."""
+        """Replace the batch's articles' passages (in Chroma and pending) by their new
+        passages, pending until the dense pass embeds them; record them."""
         batch = run.batch
         if not batch.entries:
             return
-        if batch.nodes:
-            texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in batch.nodes]
-            vectors = self.embed_model.get_text_embedding_batch(texts)
-            for node, vector in zip(batch.nodes, vectors, strict=True):
-                node.embedding = vector
         self._start_writing(run)
-        if run.count_at_start > 0:  # an empty collection has no leftovers to delete
+        if run.count_at_start > 0:  # an empty index has no leftovers to delete
             run.collection.delete(where={"source": {"$in": sorted(batch.entries)}})
+            run.pending.drop_sources(batch.entries)
         if batch.nodes:
-            run.store.add(batch.nodes)
+            run.pending.add(batch.nodes)
         if run.tokens is not None:
             run.tokens.drop_sources(batch.entries)
             run.tokens.add(
@@ -216,6 +251,7 @@ class Indexer:
             self._start_writing(run)
             if run.tokens is not None:
                 run.tokens.drop_sources(gone)
+            run.pending.drop_sources(gone)
         for i in range(0, len(gone), 500):
             run.collection.delete(where={"source": {"$in": gone[i : i + 500]}})
         for source in gone:
@@ -255,7 +291,7 @@ class Indexer:
             "embedding_model": self.embed_model.model_name,
             "collection": collection_name(self.settings.embedding),
             "articles": len(run.manifest.entries),
-            "passages": run.collection.count(),
+            "passages": run.collection.count() + run.pending.count(),
             "generation": generation,
             "content_generation": previous["content_generation"] if fresh else generation,
             "updated_at": time.time(),
@@ -266,6 +302,6 @@ class Indexer:
             if tokens is not None and len(tokens) == state["passages"]:
                 SparseIndex.from_tokens(tokens, tag).save(run.sparse_dir)
             else:
-                SparseIndex.build(run.collection, tag).save(run.sparse_dir)
+                SparseIndex.build(run.collection, tag, run.pending).save(run.sparse_dir)
         write_state(index_dir, state)
         return state

@@ -11,6 +11,7 @@ from typing import Any
 from llama_index.core.schema import BaseNode
 
 from assistant.indexing.manifest import FileEntry, Manifest
+from assistant.indexing.pending import PendingStore
 from assistant.indexing.store import iter_pages
 from assistant.indexing.tokens import TokenStore
 
@@ -29,6 +30,7 @@ class IndexReport:
     seconds: float
     skipped: tuple[tuple[str, str], ...] = ()
     hashed: int = 0  # files read and hashed (the others were skipped by size and mtime)
+    pending: int = 0  # passages still without vectors (found by BM25 only until embedded)
 
     def summary(self) -> str:
         line = (
@@ -36,6 +38,11 @@ class IndexReport:
             f"({self.added} added, {self.updated} updated, {self.removed} removed, "
             f"{self.unchanged} unchanged; {self.embedded} passages embedded)"
         )
+        if self.pending:
+            line += (
+                f"\n{self.pending} passages wait for their vectors (keyword search finds them "
+                "now); run `assistant index` to embed them"
+            )
         for source, why in self.skipped:
             line += f"\nskipped {source}: {why}"
         return line
@@ -49,8 +56,9 @@ class StoredArticle:
     hashes: frozenset[str]
 
 
-def stored_articles(collection: Any) -> dict[str, StoredArticle]:
-    """``source -> StoredArticle`` from the metadata of every stored passage, a page at a time."""
+def stored_articles(collection: Any, pending: PendingStore) -> dict[str, StoredArticle]:
+    """``source -> StoredArticle`` from the metadata of every stored passage (in Chroma, a
+    page at a time, and pending)."""
     ids: dict[str, list[str]] = defaultdict(list)
     hashes: dict[str, set[str]] = defaultdict(set)
     for got in iter_pages(collection, ["metadatas"]):
@@ -58,6 +66,9 @@ def stored_articles(collection: Any) -> dict[str, StoredArticle]:
             source = str((meta or {}).get("source", ""))
             ids[source].append(pid)
             hashes[source].add(str((meta or {}).get("sha256")))
+    for pid, source, sha256 in pending.hashes():
+        ids[source].append(pid)
+        hashes[source].add(sha256)
     return {src: StoredArticle(tuple(ids[src]), frozenset(hashes[src])) for src in ids}
 
 
@@ -75,6 +86,7 @@ class RunState:
 
     collection: Any
     store: Any  # LlamaIndex's ChromaVectorStore over ``collection``
+    pending: PendingStore  # the passages waiting for their vectors
     manifest: Manifest
     stored: dict[str, StoredArticle] | None  # read from Chroma when the manifest is not trusted
     known: frozenset[str]  # the sources indexed before this run

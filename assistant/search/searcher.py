@@ -23,7 +23,6 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from assistant.config import Settings
 from assistant.errors import IndexMissingError, QuestionError, SeedsError
 from assistant.indexing.catalog import indexed_articles
-from assistant.indexing.state import content_tag
 from assistant.indexing.store import get_collection, make_client
 from assistant.search.dates import DateHint, read_dates, strip_words
 from assistant.search.evidence import EvidenceSelector, Selection
@@ -44,7 +43,7 @@ class SearchResult:
     selection: Selection
     retrieve_ms: float
     off_task: str | None = None  # why the request is not a question about the articles
-    notices: tuple[str, ...] = ()  # how the search read the question (e.g. its dates)
+    notices: tuple[str, ...] = ()  # how the search read the question, dense coverage
 
 
 class Searcher:
@@ -92,9 +91,14 @@ class Searcher:
             hint = read_dates(question, self.newest())
             dated = self._dated(question, only, hint, min_support) if hint else None
             if dated is not None:
-                return replace(dated, retrieve_ms=_ms(started))
+                return replace(dated, retrieve_ms=_ms(started), notices=self._notes(dated.notices))
         hits, selection = self._select(question, only, min_support)
-        return SearchResult(question, tuple(hits), selection, _ms(started))
+        return SearchResult(question, tuple(hits), selection, _ms(started), notices=self._notes(()))
+
+    def _notes(self, notices: tuple[str, ...]) -> tuple[str, ...]:
+        """``notices``, and a note while dense search does not cover every passage yet."""
+        partial = self.retriever.coverage().notice()
+        return (*notices, partial) if partial else notices
 
     def _select(
         self, text: str, only: list[str] | None, min_support: float | None = None
@@ -222,7 +226,7 @@ def open_searcher(
             f"{settings.embedding!r}; run `assistant index`."
         )
     retriever = HybridRetriever.for_index(
-        collection, embed_model, settings.top_k, settings.index_dir, content_tag(state)
+        collection, embed_model, settings.top_k, settings.index_dir, state
     )
     if len(retriever) == 0:
         raise SeedsError(
