@@ -151,6 +151,8 @@ def holds(ask: Ask, sentence: str, context: str = "") -> bool:
     if kind == PERSON:
         if _new_names(sentence, ask):
             return True
+        if words(ask.text)[:1] in (["which"], ["what"]):  # "which officer": a name is asked
+            return False
         return bool(_PERSON_WORDS & (set(words(sentence)) - set(words(ask.text))))
     if kind == PLACE:
         return _new_names(sentence, ask)

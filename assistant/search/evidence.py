@@ -16,7 +16,6 @@ rest by support.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -26,6 +25,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from assistant.search.features import (
     Candidate,
     features,
+    leans_back,
     make_candidate,
     name_share,
     support,
@@ -143,12 +143,15 @@ class EvidenceSelector:
                     dense = self._scale(sum(a * b for a, b in zip(qv, v, strict=True)))
                 values = features(ask, analysed.names, weights, candidate, dense)
                 passes = bool(values["kind"]) and values["numbers"] == 1.0
-                if ask.kind == PERSON and ask.focus:  # "Who is the defence minister?"
+                if ask.kind == PERSON and ask.focus and ask.text.lower().startswith("who"):
+                    # "Who is the defence minister?": the person must be described as that
                     passes = passes and values["focus"] == 1.0
                 if ask.kind == QUANTITY and ask.focus:  # the number must count the thing asked
                     passes = passes and values["focus"] > 0.0
                 if ask.kind in (TIME, DATE):  # the time must be that of the event asked about
                     passes = passes and values["predicate"] > 0.0
+                if ask.kind in (QUANTITY, TIME, DATE):  # a figure is that of who is asked
+                    passes = passes and values["names_near"] == 1.0
                 passes = passes and values["premise"] == 1.0  # a presumed reversal is stated
                 out.append(Scored(index, passage, sentence, values, support(values), passes))
         return out
@@ -281,27 +284,12 @@ class EvidenceSelector:
         key = (item.passage.source, item.sentence.start)
         before, after = self.stats.previous.get(key), self.stats.following.get(key)
         group = [item]
-        if before is not None and _leans_back(item.sentence.text):
+        if before is not None and leans_back(item.sentence.text):
             group.insert(0, self._as(item, before))
-        elif after is not None and _leans_back(after.text):
+        elif after is not None and leans_back(after.text):
             group.append(self._as(item, after))
         return group
 
     def _as(self, item: Scored, sentence: Sentence) -> Scored:
         passage = self.stats.passage_of[(item.passage.source, sentence.start)]
         return replace(item, passage=passage, sentence=sentence)
-
-
-_ANAPHORA = frozenset("it this these those they he she its their his her such here".split())
-_CONNECTORS = frozenset(
-    "moreover also however nonetheless nevertheless furthermore additionally besides still "
-    "but and so thus".split()
-)
-
-
-def _leans_back(sentence: str) -> bool:
-    """Does the sentence only make sense after the one before it?"""
-    first_words = [w.lower() for w in re.findall(r"[A-Za-z]+", sentence)[:3]]
-    if not first_words:
-        return False
-    return first_words[0] in _CONNECTORS or bool(_ANAPHORA & set(first_words))

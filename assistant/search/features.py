@@ -213,6 +213,21 @@ def swapped(names: tuple[str, ...], near: frozenset[str], text: str, ask: Ask) -
     return 1.0 if others else 0.0
 
 
+_ANAPHORA = frozenset("it this these those they he she its their his her such here".split())
+_CONNECTORS = frozenset(
+    "moreover also however nonetheless nevertheless furthermore additionally besides still "
+    "but and so thus".split()
+)
+
+
+def leans_back(sentence: str) -> bool:
+    """Does the sentence only make sense after the one before it?"""
+    first_words = [w.lower() for w in re.findall(r"[A-Za-z]+", sentence)[:3]]
+    if not first_words:
+        return False
+    return first_words[0] in _CONNECTORS or bool(_ANAPHORA & set(first_words))
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A sentence to score, with the words around it."""

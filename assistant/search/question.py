@@ -42,7 +42,8 @@ _PLACE_NOUNS = frozenset(
 )
 _PERSON_NOUNS = frozenset(
     "person man woman people leader minister president official spokesman spokeswoman player "
-    "captain coach member chief head director name driver pilot author writer".split()
+    "captain coach member chief head director name driver pilot author writer general officer "
+    "diplomat envoy ambassador soldier negotiator delegate representative commander".split()
 )
 _REASON_LEADS = re.compile(
     r"^(?:why\b|what (?:caused|causes|cause|led|leads|prompted|prompts|triggered|sparked|set off"
@@ -77,7 +78,7 @@ _ALIAS_GROUPS = (
     "japan japanese tokyo",
     "ukraine ukrainian kiev kyiv",
     "nato alliance",
-    "europe european europeans eu",
+    "europe european europeans",
     "un",
 )
 _WHOLE_NAMES = {"united states": "us", "united kingdom": "uk", "united nations": "un"}
@@ -203,13 +204,15 @@ def question_names(text: str) -> tuple[str, ...]:
     flat = normalize(text)
     found = []
     for match in _NAME.finditer(flat):
+        name = match.group(0)
         if match.start() == 0 or flat[: match.start()].rstrip().endswith(("?", ".", ":")):
-            phrase = match.group(0).split(maxsplit=1)
-            if len(phrase) < 2 or phrase[0].lower() in STOPWORDS or _is_question_word(phrase[0]):
-                continue
-            name = phrase[1]
-        else:
-            name = match.group(0)
+            phrase = name.split(maxsplit=1)  # a sentence's first word is capitalised anyway
+            if phrase[0].lower() in STOPWORDS or _is_question_word(phrase[0]):
+                if len(phrase) < 2:
+                    continue
+                name = phrase[1]
+            elif len(phrase) < 2 and not name.isupper():
+                continue  # a lone capitalised first word ("Despite ...") is not a name
         tokens = [t for t in name.split() if t.lower() not in STOPWORDS]
         if tokens and not _is_question_word(tokens[0]):
             found.append(" ".join(tokens))

@@ -1,0 +1,107 @@
+"""The eval sets nobody tuned on, per split, for one or more backends: the tables of
+docs/eval.md.
+
+Runs ``assistant.evaluation.evaluate`` on ``tests/eval/seeds.jsonl`` (over ``seeds/``) and
+``tests/eval/lee.jsonl`` (over ``tests/data/lee_background/``), dev and test apart, and on the
+pinned set, writes every report to ``benchmarks/results/eval/<set>.<split>.<backend>.json``
+and prints one Markdown table a backend with dev and test side by side.
+
+    .venv/bin/python benchmarks/eval_sets.py --backend extractive --backend local [--note ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import RESULTS, add_note_argument, machine
+
+from assistant.engine import Assistant
+from assistant.evaluation import evaluate, load_set, select_items
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = {
+    "seeds": ("tests/eval/seeds.jsonl", "seeds"),
+    "lee": ("tests/eval/lee.jsonl", "tests/data/lee_background"),
+    "pinned": ("tests/regression/questions.jsonl", "seeds"),
+}
+ROWS = (
+    ("accuracy", "accuracy"),
+    ("false_cited", "false-cited answers"),
+    ("answer_accuracy", "answerable answered right"),
+    ("refusal_accuracy", "unanswerable declined"),
+    ("false_refusal_rate", "answerable declined"),
+    ("two_article_all_cited", "two-article: every article cited"),
+    ("two_part_ok", "two-part: complete or missing part named"),
+    ("follow_up_accuracy", "follow-ups right"),
+    ("answered_latency_p50_ms", "latency p50, answered (ms)"),
+)
+
+
+def run(backend: str, index_root: Path) -> dict[str, dict[str, Any]]:
+    """``{"<set>.<split>": report dict}`` for every set and split."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, (path, seeds) in SETS.items():
+        assistant = Assistant(
+            seeds_dir=ROOT / seeds, index_dir=index_root / Path(seeds).name, backend=backend
+        )
+        items = load_set(ROOT / path)
+        for split in sorted({i.split for i in items if i.split}):
+            chosen = select_items(items, split, None)
+            print(f"== {backend} {name} {split}: {len(chosen)} items", flush=True)
+            report = evaluate(assistant, chosen, file=path)
+            out[f"{name}.{split}"] = report.to_dict()
+    return out
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.0f}" if value > 10 else f"{value:.3f}"
+    return str(value)
+
+
+def table(backend: str, reports: dict[str, dict[str, Any]]) -> str:
+    order = ("seeds.dev", "seeds.test", "lee.dev", "lee.test", "pinned.dev")
+    keys = [k for k in order if k in reports]
+    lines = ["| " + backend + " | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+    for metric, label in ROWS:
+        cells = [cell(reports[k]["metrics"].get(metric)) for k in keys]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    counts = [str(reports[k]["metrics"]["items"]) for k in keys]
+    lines.append("| items | " + " | ".join(counts) + " |")
+    declined = []
+    for k in keys:
+        by = reports[k]["metrics"].get("declined_by") or {}
+        declined.append(", ".join(f"{n} {who}" for who, n in by.items()))
+    lines.append("| refusals by | " + " | ".join(d or "–" for d in declined) + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", action="append", help="extractive, local, ... (repeat)")
+    parser.add_argument("--index", type=Path, help="index folder root (default: a temp dir)")
+    add_note_argument(parser)
+    args = parser.parse_args()
+    root = args.index or Path(tempfile.mkdtemp(prefix="eval-sets-"))
+    folder = RESULTS / "eval"
+    folder.mkdir(parents=True, exist_ok=True)
+    for backend in args.backend or ["extractive"]:
+        reports = run(backend, root)
+        for key, report in reports.items():
+            path = folder / f"{key}.{backend}.json"
+            path.write_text(json.dumps({"machine": machine(args.note), **report}, indent=1) + "\n")
+        print(table(backend, reports), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
