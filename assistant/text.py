@@ -134,9 +134,29 @@ def polarity_words(text: str) -> set[str]:
     return found
 
 
-def numbers(text: str) -> set[str]:
+_NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+
+
+def is_number(word: str) -> bool:
+    """Is ``word`` a figure ("1,000", "13th") or a number word ("six")?"""
+    return word in _NUMBER_WORDS or bool(re.fullmatch(r"[\d.,]+(?:st|nd|rd|th|s)?", word))
+
+
+def digits(text: str) -> set[str]:
     """The digit runs of ``text``'s words: "1,000" -> "1000", "13th" -> "13"."""
     return {n for w in words(text) for n in re.findall(r"\d+", w)}
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers ``text`` states, as digit runs: its :func:`digits` and the words zero to
+    twenty ("six" -> "6"), so a claim's "six" is checked against its source's "6"."""
+    return digits(text) | {_NUMBER_WORDS[w] for w in words(text) if w in _NUMBER_WORDS}
 
 
 # --- sentence splitting -------------------------------------------------------------

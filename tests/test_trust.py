@@ -80,6 +80,30 @@ def test_a_name_the_evidence_does_not_state_is_not_held(sentences: list) -> None
     assert not supports("France will provide 1,000 troops [1].", cited, question)
 
 
+def test_a_number_word_in_a_claim_must_be_stated_as_a_figure_or_word(sentences: list) -> None:
+    question = "How many battalions will NATO deploy to the Baltic region?"
+    cited = evidence(sentences, "In light of increased Russian aggression")
+    assert supports("NATO will deploy four battalions to the Baltic region [1].", cited, question)
+    assert supports("NATO will deploy 4 battalions to the Baltic region [1].", cited, question)
+    six = "NATO will deploy six battalions to the Baltic region [1]."
+    assert not supports(six, cited, question)
+
+
+def test_a_name_must_be_written_in_the_source_not_an_alias_of_it(sentences: list) -> None:
+    question = "Who approved the talks between the military of Russia and the U.S.?"
+    cited = evidence(sentences, "With the approval of the Kremlin")
+    assert supports("The Kremlin and the White House approved the talks [1].", cited, question)
+    assert not supports("Moscow and the White House approved the talks [1].", cited, question)
+
+
+def test_an_answer_that_does_not_itself_say_the_asked_kind_is_declined(sentences: list) -> None:
+    question = "When will the NATO-Russia Council meet?"
+    cited = evidence(sentences, "The meeting at the NATO-Russia Council")
+    vague = "The NATO-Russia Council will meet after the summit [1]."
+    assert verify(vague, cited, question).refused
+    assert not verify("The NATO-Russia Council will meet on July 13 [1].", cited, question).refused
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -31,7 +31,7 @@ from assistant.answer.contract import (
 from assistant.search.answer_types import holds
 from assistant.search.features import agent, matches, name_share
 from assistant.search.question import DATE, PERSON, PLACE, QUANTITY, TIME, analyse
-from assistant.text import content_terms, normalize, numbers, polarity_words
+from assistant.text import content_terms, is_number, normalize, numbers, polarity_words
 from assistant.types import Citation, Evidence
 
 STRICT_KINDS = frozenset({PERSON, TIME, DATE, QUANTITY, PLACE})  # an answer must hold one
@@ -144,7 +144,7 @@ def supports(claim: str, cited: Sequence[Evidence], question: str = "") -> bool:
     claim_names = _names(claim)
     named = {t for name in claim_names for t in content_terms(name)}
     added = {t for t in own if not matches(t, asked)}
-    if question and not added:
+    if question and not added and not numbers(claim) - numbers(question):
         return False  # a rephrasing of the question states nothing
     question_names = analyse(question).names if question else ()
     relevant = [e for e in cited if _about(e, question_names)]
@@ -153,17 +153,23 @@ def supports(claim: str, cited: Sequence[Evidence], question: str = "") -> bool:
         if own and len({t for t in own if matches(t, held)}) < MIN_COVER * len(own):
             return False
     else:  # what it adds is held, one paraphrased word aside when the rest clearly is
-        new = added - named
+        new = {t for t in added - named if not is_number(t)}  # numbers: checked below
         unheld = [t for t in new if not matches(t, held)]
         if len(unheld) > (1 if len(new) - len(unheld) >= PARAPHRASE_HELD else 0):
             return False
     around = frozenset(t for e in cited for t in _terms(f"{e.passage.title} {e.passage.text}"))
-    if name_share(tuple(claim_names), around) < 1.0:
-        return False
+    if not all(_literally(name, around) for name in claim_names):
+        return False  # a name the model writes must be written there (no alias: not
+        # "Moscow" for "the Kremlin")
     if not polarity_words(claim) <= {w for s in sentences for w in polarity_words(s)}:
         return False
     stated = {n for e in cited for n in numbers(f"{e.passage.title} {e.sentence.text}")}
     return numbers(claim) <= stated and not _other_doer(question, cited)
+
+
+def _literally(name: str, terms: frozenset[str]) -> bool:
+    """Is every word of ``name`` stated in ``terms`` as such (or as its acronym)?"""
+    return all(matches(t, terms) for t in content_terms(name))
 
 
 def _other_doer(question: str, cited: Sequence[Evidence]) -> bool:
@@ -181,12 +187,16 @@ def _other_doer(question: str, cited: Sequence[Evidence]) -> bool:
     return False
 
 
-def answers_kind(question: str, cited: Sequence[Evidence]) -> bool:
+def answers_kind(question: str, cited: Sequence[Evidence], answer: str = "") -> bool:
     """When ``question`` asks for a number, a date, a name or a place: does a cited
-    sentence hold one the question does not already give? (True for other questions.)"""
+    sentence hold one the question does not already give, and (given the ``answer``) does
+    the answer itself say one? (True for other questions.)"""
     asks = analyse(question).asks if question else ()
     strict = [a for a in asks if a.kind in STRICT_KINDS]
-    return not strict or any(holds(a, e.sentence.text) for a in strict for e in cited)
+    if not strict:
+        return True
+    said = not answer or any(holds(a, strip_markers(answer)) for a in strict)
+    return said and any(holds(a, e.sentence.text) for a in strict for e in cited)
 
 
 def verify(text: str, evidence: Sequence[Evidence], question: str = "") -> Verified:
@@ -215,8 +225,8 @@ def verify(text: str, evidence: Sequence[Evidence], question: str = "") -> Verif
         else:
             dropped.append(claim)
     cited = [by_n[n] for claim in kept for n in marker_numbers(claim) if n in by_n]
-    if kept and not answers_kind(question, cited):  # "$1,000 troops" for "how much money"
-        dropped, kept = [*dropped, *kept], []
+    if kept and not answers_kind(question, cited, " ".join(kept)):  # "$1,000 troops" for
+        dropped, kept = [*dropped, *kept], []  # "how much money", no place for "where"
     if not kept:
         return Verified(REFUSAL, (), True, tuple(dropped))
     new_text, citations = resolve(" ".join(kept), evidence)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.text import STOPWORDS, content_terms, normalize, numbers, words
+from assistant.text import STOPWORDS, content_terms, digits, normalize, words
 
 # Expected answer kinds.
 PERSON, TIME, DATE, QUANTITY, PLACE, REASON, CHOICE, POLAR, OTHER = (
@@ -269,6 +269,7 @@ def _ask(part: str) -> Ask:
         kind=kind,
         focus=focus,
         names=names,
-        numbers=frozenset(numbers(part)),
+        numbers=frozenset(digits(part)),  # "one of the victims", "the two states": words
+        # in a question are mostly determiners, not figures to find
         terms=tuple(dict.fromkeys(content_terms(part))),
     )
