@@ -7,6 +7,7 @@ pinned set, writes every report to ``benchmarks/results/eval/<set>.<split>.<back
 and prints one Markdown table a backend with dev and test side by side.
 
     .venv/bin/python benchmarks/eval_sets.py --backend extractive --backend local [--note ...]
+    .venv/bin/python benchmarks/eval_sets.py --tables   # the tables again from the stored JSON
 """
 
 from __future__ import annotations
@@ -85,12 +86,50 @@ def table(backend: str, reports: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+CATEGORIES = (
+    "paraphrase",
+    "two_part",
+    "two_article",
+    "follow_up",
+    "not_stated",
+    "entity_swap",
+    "false_premise",
+    "role_swap",
+)
+
+
+def category_table(backend: str, reports: dict[str, dict[str, Any]]) -> str:
+    """Accuracy (false-cited answers) per category, one column a set and split."""
+    keys = [k for k in ("seeds.dev", "seeds.test", "lee.dev", "lee.test") if k in reports]
+    lines = ["| " + backend + " | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+    for category in CATEGORIES:
+        cells = []
+        for k in keys:
+            split = k.split(".")[1]
+            m = reports[k]["breakdown"].get(split, {}).get(category)
+            cells.append(f"{m['accuracy']:.2f} ({m['false_cited']})" if m else "–")
+        lines.append(f"| {category.replace('_', ' ')} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def stored(backend: str) -> dict[str, dict[str, Any]]:
+    """The reports a previous run wrote for ``backend``."""
+    found = sorted((RESULTS / "eval").glob(f"*.{backend}.json"))
+    return {p.name.rsplit(".", 2)[0]: json.loads(p.read_text()) for p in found}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", action="append", help="extractive, local, ... (repeat)")
     parser.add_argument("--index", type=Path, help="index folder root (default: a temp dir)")
+    parser.add_argument("--tables", action="store_true", help="print the stored results only")
     add_note_argument(parser)
     args = parser.parse_args()
+    if args.tables:
+        for backend in args.backend or ["extractive", "local"]:
+            reports = stored(backend)
+            print(table(backend, reports), category_table(backend, reports), sep="\n\n", end="\n\n")
+        return 0
     root = args.index or Path(tempfile.mkdtemp(prefix="eval-sets-"))
     folder = RESULTS / "eval"
     folder.mkdir(parents=True, exist_ok=True)
@@ -99,7 +138,7 @@ def main() -> int:
         for key, report in reports.items():
             path = folder / f"{key}.{backend}.json"
             path.write_text(json.dumps({"machine": machine(args.note), **report}, indent=1) + "\n")
-        print(table(backend, reports), flush=True)
+        print(table(backend, reports), category_table(backend, reports), sep="\n\n", flush=True)
     return 0
 
 

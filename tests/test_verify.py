@@ -172,3 +172,17 @@ def test_standalone_questions_are_left_alone_and_chains_work() -> None:
     chain += [{"role": "assistant", "content": REFUSAL}, {"role": "user", "content": "and when?"}]
     assert standalone_question(chain) == "When (G7 meet)?"
     assert standalone_question([]) == ""
+
+
+def test_an_age_written_as_years_old_is_held_by_the_name_comma_age_form() -> None:
+    raw = "Arrest in Malaysia\n\nNaeil Ahmad Abdullah, 41, was arrested in Malaysia last month."
+    text = raw.split("\n\n", 1)[1]
+    sentence = Sentence(raw.index(text), len(raw), text)
+    passage = Passage(
+        "m#0", "m.txt", "Arrest in Malaysia", sentence.start, len(raw), text, (sentence,)
+    )
+    cited = [Evidence(1, passage, sentence, 0.9)]
+    question = "How old is the man Malaysian police arrested?"
+    kept = verify("Naeil Ahmad Abdullah is 41 years old [1].", cited, question)
+    assert not kept.refused and "41 years old" in kept.text
+    assert verify("Naeil Ahmad Abdullah is 42 years old [1].", cited, question).refused

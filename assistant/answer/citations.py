@@ -153,8 +153,8 @@ def supports(claim: str, cited: Sequence[Evidence], question: str = "") -> bool:
         if own and len({t for t in own if matches(t, held)}) < MIN_COVER * len(own):
             return False
     else:  # what it adds is held, one paraphrased word aside when the rest clearly is
-        new = {t for t in added - named if not is_number(t)}  # numbers: checked below
-        unheld = [t for t in new if not matches(t, held)]
+        new = added - named  # its numbers count as held here and are checked below
+        unheld = [t for t in new if not is_number(t) and not matches(t, held)]
         if len(unheld) > (1 if len(new) - len(unheld) >= PARAPHRASE_HELD else 0):
             return False
     around = frozenset(t for e in cited for t in _terms(f"{e.passage.title} {e.passage.text}"))
