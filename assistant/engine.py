@@ -14,8 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from assistant.answer.backends.base import Backend
-from assistant.answer.backends.extractive import ExtractiveBackend
-from assistant.answer.backends.factory import BackendChoice, choose_backend
+from assistant.answer.backends.factory import BackendChoice, BackendSlot
 from assistant.answer.writer import Request, write
 from assistant.config import Settings, load_settings
 from assistant.errors import BackendError, IndexLockedError, IndexMissingError
@@ -56,8 +55,7 @@ class Assistant:
             threads=self.settings.embed_threads,
         )
         self.dense = DenseWorker(self.settings, self.embed_model)  # background dense pass
-        self._backend_arg = backend
-        self._choice: BackendChoice | None = None
+        self._backends = BackendSlot(self.settings, backend)
         self._searcher: Searcher | None = None
         self._state: dict[str, Any] | None = None
         self._state_stamp: tuple[int, int, int] | None = None
@@ -67,29 +65,12 @@ class Assistant:
     # --- backend -----------------------------------------------------------------------
     @property
     def backend_choice(self) -> BackendChoice:
-        with self._lock:
-            if self._choice is None:
-                if isinstance(self._backend_arg, Backend):
-                    self._choice = BackendChoice(self._backend_arg, "given")
-                else:
-                    self._choice = choose_backend(self.settings, self._backend_arg)
-            return self._choice
+        """The backend in use and why (chosen on first use)."""
+        return self._backends.choice
 
     @property
     def backend(self) -> Backend:
         return self.backend_choice.backend
-
-    def _fall_back(self, failed: BackendChoice, error: BackendError) -> BackendChoice:
-        """Under ``auto``, switch to the extractive backend for good; otherwise re-raise."""
-        name = self._backend_arg if isinstance(self._backend_arg, str) else None
-        if (name or self.settings.backend) != "auto" or isinstance(self._backend_arg, Backend):
-            raise error
-        with self._lock:
-            self._choice = BackendChoice(
-                ExtractiveBackend(self.settings.max_answer_sentences),
-                f"auto: {failed.backend.name} failed ({error}); answering with extractive quotes",
-            )
-            return self._choice
 
     # --- index -------------------------------------------------------------------------
     def index(
@@ -250,7 +231,7 @@ class Assistant:
         """The backend's deltas for ``found``, then the checked ``Answer``."""
         judge_min = self.settings.judge_min if self._judging() else None
         request = Request(question, found, id, notices, started, judge_min)
-        yield from write(request, self.backend_choice, self._fall_back)
+        yield from write(request, self.backend_choice, self._backends.fall_back)
 
     def ask(
         self,
@@ -301,7 +282,7 @@ class Assistant:
         try:
             query = standalone_question(messages, choice.backend)
         except BackendError as exc:
-            query = standalone_question(messages, self._fall_back(choice, exc).backend)
+            query = standalone_question(messages, self._backends.fall_back(choice, exc).backend)
         query = query or question
         rewritten = " ".join(query.split()) != " ".join(question.split())
         return query, (f"understood as: {query}",) if rewritten else ()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from dataclasses import dataclass
 
 from assistant.answer.backends.base import Backend
 from assistant.answer.backends.extractive import ExtractiveBackend
 from assistant.config import Settings
-from assistant.errors import BackendUnavailableError, ConfigError
+from assistant.errors import BackendError, BackendUnavailableError, ConfigError
 from assistant.types import BACKEND_NAMES
 
 # name -> "module:factory function(settings) -> Backend"; modules are imported lazily.
@@ -72,3 +73,37 @@ def choose_backend(settings: Settings, name: str | None = None) -> BackendChoice
         "auto: no OPENAI_API_KEY/OPENAI_BASE_URL and no local model; answering with "
         "extractive quotes",
     )
+
+
+class BackendSlot:
+    """The backend an ``Assistant`` answers with: chosen on first use from ``given`` (a
+    backend, a name, or ``None`` for the setting), and under ``auto`` replaced for good by
+    the extractive one when the chosen one fails."""
+
+    def __init__(self, settings: Settings, given: Backend | str | None) -> None:
+        self.settings = settings
+        self.given = given
+        self._choice: BackendChoice | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def choice(self) -> BackendChoice:
+        with self._lock:
+            if self._choice is None:
+                if isinstance(self.given, Backend):
+                    self._choice = BackendChoice(self.given, "given")
+                else:
+                    self._choice = choose_backend(self.settings, self.given)
+            return self._choice
+
+    def fall_back(self, failed: BackendChoice, error: BackendError) -> BackendChoice:
+        """Under ``auto``, switch to the extractive backend for good; otherwise re-raise."""
+        name = self.given if isinstance(self.given, str) else None
+        if (name or self.settings.backend) != "auto" or isinstance(self.given, Backend):
+            raise error
+        with self._lock:
+            self._choice = BackendChoice(
+                ExtractiveBackend(self.settings.max_answer_sentences),
+                f"auto: {failed.backend.name} failed ({error}); answering with extractive quotes",
+            )
+            return self._choice
