@@ -51,18 +51,27 @@ PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 
 
 def make_pages(count: int, folder: Path) -> list[Path]:
-    """``count`` HTML pages, each with three lee_background articles as its body."""
-    texts = [
-        p.read_text(encoding="utf-8").split("\n", 1)[1].strip() for p in sorted(LEE.glob("*.txt"))
+    """``count`` HTML pages, each with twelve sentences of the lee_background articles as
+    its body (three paragraphs of four), drawn at random from ~2,600: two pages share about
+    0.05 sentences on average, so they are distinct stories, not copies for the
+    near-duplicate check to merge (three whole articles a page, as before, made pages that
+    shared an article, a third of their text)."""
+    pool = [
+        s.strip() + "."
+        for p in sorted(LEE.glob("*.txt"))
+        for s in p.read_text(encoding="utf-8").split("\n", 1)[1].split(". ")
+        if len(s.split()) >= 6
     ]
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for n in range(count):
-        chosen = random.Random(n).sample(range(len(texts)), 3)
-        body = "".join(f"<p>{html.escape(texts[i])}</p>" for i in chosen)
+        chosen = random.Random(n).sample(pool, 12)
+        body = "".join(
+            "<p>" + html.escape(" ".join(chosen[i : i + 4])) + "</p>" for i in range(0, 12, 4)
+        )
         outlet = OUTLETS[n % len(OUTLETS)]
         host = outlet.lower().replace(" ", "") + ".example"
-        title = f"Story {n}: " + texts[chosen[0]].split(".")[0][:70]
+        title = f"Story {n}: " + chosen[0].split(",")[0][:70]
         page = PAGE.format(
             title=html.escape(title), outlet=outlet, host=host, n=n, day=1 + n % 28, body=body
         )
