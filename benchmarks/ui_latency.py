@@ -6,7 +6,7 @@ answer, in a real headless Chromium.
 Each run is a fresh ``streamlit run`` over the seeds with an index built beforehand (as
 ``scripts/run.sh`` does), so the page pays for loading the embedding model (and the local
 model, with ``--backend local`` or ``auto``) like a user's first visit. Writes
-``benchmarks/results/ui_latency.json`` with the machine and its load.
+``benchmarks/results/ui_latency.<backend>.json`` with the machine and its load.
 
     .venv/bin/python benchmarks/ui_latency.py [--runs 3] [--backend auto|local|extractive]
 """
@@ -107,7 +107,7 @@ def main() -> None:
     print(table([*rows, {"run": "p50", **p50s}], ["run", *keys]))
     result: dict[str, Any] = {"machine": info, "backend": args.backend, "question": args.question}
     result.update(runs=runs, p50=p50s)
-    print(f"wrote {write_json('ui_latency.json', result)}")
+    print(f"wrote {write_json(f'ui_latency.{args.backend}.json', result)}")
 
 
 if __name__ == "__main__":
