@@ -38,7 +38,7 @@ echo "== mypy"
 .venv/bin/mypy assistant
 echo "== pytest"
 set +e
-.venv/bin/python -m pytest -n 2 --dist loadfile "$@"  # two workers: most tests wait on servers and processes
+.venv/bin/python -m pytest "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
