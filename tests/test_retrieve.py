@@ -57,6 +57,28 @@ def test_bm25_finds_what_dense_misses(retriever: HybridRetriever) -> None:
     assert plain.bm25_rank is not None and plain.dense_rank is None
 
 
+def test_stored_vectors_unreadable_during_another_writer_are_computed(
+    retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The embedded store is not process-safe: while another process writes it, a read of
+    stored vectors can fail ("Error finding id"); the BM25 candidate is then ranked by a
+    vector computed now, and the question is answered, not a traceback."""
+    from chromadb.errors import InternalError
+
+    real_get = retriever.collection.get
+
+    def busy(*args: object, **kwargs: object) -> object:
+        if "embeddings" in kwargs.get("include", ()):  # type: ignore[operator]
+            raise InternalError("Error executing plan: Internal error: Error finding id")
+        return real_get(*args, **kwargs)
+
+    question = "QZ-5521 ferry boats island"
+    retriever._computed.clear()
+    monkeypatch.setattr(retriever.collection, "get", busy)
+    hit = next(h for h in retriever.retrieve(question) if h.passage.id == "g#0")
+    assert hit.bm25_rank is not None and hit.dense_rank is not None
+
+
 def test_seed_questions_rank_the_gold_passage_first(assistant: Assistant) -> None:
     retriever = assistant.searcher.retriever
     top = retriever.retrieve("When will the NATO-Russia Council meet?")

@@ -35,6 +35,7 @@ CACHE_PASSAGES = 4096
 # bm25s logs a warning whenever top-k exceeds the corpus size; that is expected here.
 logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
 logging.getLogger("bm25s").setLevel(logging.ERROR)
+log = logging.getLogger(__name__)
 
 
 def reciprocal_rank_fusion(
@@ -219,8 +220,15 @@ class HybridRetriever:
         found = {i: v for i in ids if (v := self._computed.get(i)) is not None}
         wanted = [i for i in ids if i not in found]
         if wanted:
-            with store_errors():
-                got = self.collection.get(ids=wanted, include=["embeddings"])
+            from chromadb.errors import ChromaError
+
+            try:
+                with store_errors():
+                    got = self.collection.get(ids=wanted, include=["embeddings"])
+            except ChromaError as exc:  # another process writing the embedded store: the
+                # caller computes these vectors instead ("Error finding id", chromadb 1.x)
+                log.info("stored vectors not readable now (%s); computing them", exc)
+                return found
             found.update(zip(got["ids"], got["embeddings"], strict=True))
         return found
 
