@@ -14,6 +14,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "regression" / "questions.jsonl"
 RESULTS = ROOT / "benchmarks" / "results"
+# name -> (question set, its articles folder), relative to ROOT: the eval sets nobody tuned
+# on and the pinned set, in the order the benchmarks run them
+EVAL_SETS = {
+    "seeds": ("tests/eval/seeds.jsonl", "seeds"),
+    "lee": ("tests/eval/lee.jsonl", "tests/data/lee_background"),
+    "pinned": ("tests/regression/questions.jsonl", "seeds"),
+}
 
 
 def load_questions(path: Path = QUESTIONS, limit: int | None = None) -> list[dict[str, Any]]:

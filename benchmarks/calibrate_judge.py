@@ -27,17 +27,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import machine
+from _common import EVAL_SETS, machine
 
 from assistant.engine import Assistant
 from assistant.evaluation import load_set
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = (
-    ("tests/eval/seeds.jsonl", "seeds"),
-    ("tests/eval/lee.jsonl", "tests/data/lee_background"),
-    ("tests/regression/questions.jsonl", "seeds"),
-)
 
 
 def collect(index_root: Path, judge: bool) -> list[dict[str, Any]]:
@@ -49,7 +44,7 @@ def collect(index_root: Path, judge: bool) -> list[dict[str, Any]]:
 
         backend = from_settings(load_settings())
     rows: list[dict[str, Any]] = []
-    for set_path, seeds in SETS:
+    for set_path, seeds in EVAL_SETS.values():
         assistant = Assistant(
             seeds_dir=ROOT / seeds,
             index_dir=index_root / Path(seeds).name,

@@ -21,17 +21,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import RESULTS, add_note_argument, machine
+from _common import EVAL_SETS, RESULTS, add_note_argument, machine
 
 from assistant.engine import Assistant
 from assistant.evaluation import evaluate, load_set, select_items
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = {
-    "seeds": ("tests/eval/seeds.jsonl", "seeds"),
-    "lee": ("tests/eval/lee.jsonl", "tests/data/lee_background"),
-    "pinned": ("tests/regression/questions.jsonl", "seeds"),
-}
 ROWS = (
     ("accuracy", "accuracy"),
     ("false_cited", "false-cited answers"),
@@ -48,7 +43,7 @@ ROWS = (
 def run(backend: str, index_root: Path) -> dict[str, dict[str, Any]]:
     """``{"<set>.<split>": report dict}`` for every set and split."""
     out: dict[str, dict[str, Any]] = {}
-    for name, (path, seeds) in SETS.items():
+    for name, (path, seeds) in EVAL_SETS.items():
         assistant = Assistant(
             seeds_dir=ROOT / seeds, index_dir=index_root / Path(seeds).name, backend=backend
         )

