@@ -144,7 +144,8 @@ def supports(claim: str, cited: Sequence[Evidence], question: str = "") -> bool:
     claim_names = _names(claim)
     named = {t for name in claim_names for t in content_terms(name)}
     added = {t for t in own if not matches(t, asked)}
-    if question and not added and not numbers(claim) - numbers(question):
+    figures = numbers(claim)
+    if question and not added and not figures - numbers(question):
         return False  # a rephrasing of the question states nothing
     question_names = analyse(question).names if question else ()
     relevant = [e for e in cited if _about(e, question_names)]
@@ -164,7 +165,7 @@ def supports(claim: str, cited: Sequence[Evidence], question: str = "") -> bool:
     if not polarity_words(claim) <= {w for s in sentences for w in polarity_words(s)}:
         return False
     stated = {n for e in cited for n in numbers(f"{e.passage.title} {e.sentence.text}")}
-    return numbers(claim) <= stated and not _other_doer(question, cited)
+    return figures <= stated and not _other_doer(question, cited)
 
 
 def _literally(name: str, terms: frozenset[str]) -> bool:
