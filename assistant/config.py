@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     judge: bool = True
     judged_min_support: float = Field(default=0.72, ge=0.0, le=1.0)
     judge_min: float = Field(default=0.65, ge=0.0, le=1.0)
+    # ... and, when claim_min > 0, each sentence of its answer is kept only while the
+    # model's P("the evidence states this sentence") reaches it. Off (0) by default: with
+    # the default 1.5B model it tells false claims from true ones no better than chance
+    # (benchmarks/calibrate_claims.py on dev); for a stronger model, calibrate it there.
+    claim_min: float = Field(default=0.0, ge=0.0, le=1.0)
     max_question_chars: int = Field(default=2000, ge=10)
 
     # Adding news (`assistant add`): fetching pages and feeds.

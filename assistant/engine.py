@@ -229,8 +229,10 @@ class Assistant:
         started: float,
     ) -> Iterator[str | Answer]:
         """The backend's deltas for ``found``, then the checked ``Answer``."""
-        judge_min = self.settings.judge_min if self._judging() else None
-        request = Request(question, found, id, notices, started, judge_min)
+        judging = self._judging()
+        judge_min = self.settings.judge_min if judging else None
+        claim_min = self.settings.claim_min if judging and self.settings.claim_min else None
+        request = Request(question, found, id, notices, started, judge_min, claim_min)
         yield from write(request, self.backend_choice, self._backends.fall_back)
 
     def ask(

@@ -15,7 +15,9 @@ class FakeBackend(Backend):
 
     A reply is text (markers ``[n]`` refer to the evidence numbers it is given), an
     exception to raise, or a function of ``(question, evidence)``. ``notices`` are yielded
-    after the text of every answer; ``condensed`` is what ``condense`` returns.
+    after the text of every answer; ``condensed`` is what ``condense`` returns. With
+    ``claim_probability`` (a function of a claim's text) the backend judges: ``judge`` says
+    every ask is stated and ``check_claims`` scores each claim with it.
     """
 
     def __init__(
@@ -26,6 +28,7 @@ class FakeBackend(Backend):
         notices: Sequence[str] = (),
         condensed: str | None = None,
         verbatim: bool = False,
+        claim_probability: Callable[[str], float] | None = None,
     ) -> None:
         self.replies = list(replies) or ["The articles do not contain the answer."]
         self.name = name
@@ -35,6 +38,9 @@ class FakeBackend(Backend):
         self.verbatim = verbatim
         self.calls: list[tuple[str, list[Evidence]]] = []
         self.condense_calls: list[str] = []
+        self.claim_probability = claim_probability
+        self.judges = claim_probability is not None
+        self.checked: list[str] = []
 
     def stream(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str | Notice]:
         self.calls.append((question, list(evidence)))
@@ -50,3 +56,16 @@ class FakeBackend(Backend):
     def condense(self, history: Sequence[Mapping[str, str]], question: str) -> str | None:
         self.condense_calls.append(question)
         return self.condensed
+
+    def judge(
+        self, question: str, asks: Sequence[str], evidence: Sequence[Evidence]
+    ) -> tuple[float, ...] | None:
+        return None if self.claim_probability is None else tuple(1.0 for _ in asks)
+
+    def check_claims(
+        self, question: str, claims: Sequence[str], evidence: Sequence[Evidence]
+    ) -> tuple[float, ...] | None:
+        if self.claim_probability is None:
+            return None
+        self.checked.extend(claims)
+        return tuple(self.claim_probability(c) for c in claims)

@@ -38,6 +38,30 @@ def test_a_model_answer_is_verified_claim_by_claim(shared_index: Path) -> None:
     assert fake.calls and fake.calls[0][0] == QUESTION
 
 
+def test_a_judging_backend_checks_each_claim_and_its_threshold_decides(
+    shared_index: Path,
+) -> None:
+    def reply(question: str, evidence: object) -> str:
+        n = first_evidence_with(probe.search(QUESTION), "July 13")
+        return f"The council meets on July 13 [{n}]. The meeting will take place on July 13 [{n}]."
+
+    probe = with_backend(shared_index, FakeBackend())
+    fake = FakeBackend(reply, claim_probability=lambda c: 0.9 if "council" in c else 0.2)
+    answer = Assistant(seeds_dir=SEEDS, index_dir=shared_index, backend=fake, claim_min=0.5).ask(
+        QUESTION
+    )
+    assert fake.checked == [
+        "The council meets on July 13  .",
+        "The meeting will take place on July 13  .",
+    ]
+    assert answer.text == "The council meets on July 13 [1]."
+    assert any("removed 1 sentence" in n for n in answer.notices)
+    refused = Assistant(seeds_dir=SEEDS, index_dir=shared_index, backend=fake, claim_min=0.95).ask(
+        QUESTION
+    )
+    assert refused.refused and refused.declined_by == "verification"
+
+
 def test_an_answer_with_no_supported_claim_is_a_refusal(shared_index: Path) -> None:
     answer = with_backend(shared_index, FakeBackend("Russia hosts it in Moscow [1].")).ask(QUESTION)
     assert answer.refused and answer.text == REFUSAL and answer.citations == ()

@@ -232,6 +232,25 @@ def test_local_model_declines_an_unanswerable_question(local_assistant: Any) -> 
     assert answer.citations == ()
 
 
+@pytest.mark.slow
+def test_the_real_model_checks_claims_against_the_evidence_it_was_shown(
+    local_assistant: Any,
+) -> None:
+    """``check_claims`` on the real runtime: an obviously invented claim scores below the
+    evidence's own statement (the opt-in ``ASSISTANT_CLAIM_MIN``; off by default, since on
+    the dev split it does not tell the subtle false claims from true ones)."""
+    question = "When will the NATO-Russia Council meet?"
+    found = local_assistant.search(question)
+    backend = local_assistant.backend_choice.backend
+    faithful = "The meeting at the NATO-Russia Council will take place on July 13."
+    invented = "The NATO-Russia Council will meet in Tokyo in December to sign a peace treaty."
+    p_faithful, p_invented = backend.check_claims(
+        question, [faithful, invented], found.selection.evidence
+    )
+    assert 0.0 <= p_invented < p_faithful <= 1.0, (p_faithful, p_invented)
+    assert p_faithful > 0.5
+
+
 # --- the backend over the runtime interface (a scripted runtime, no model) -------------------
 
 

@@ -51,12 +51,30 @@ def test_cited_supported_claims_are_kept_and_renumbered() -> None:
 
 @pytest.mark.parametrize(
     "answer",
-    ["July 13 [9].", "The council meets on July 13.", "", "Bananas are yellow [1]."],
+    ["July 13 [9].", "The council meets on July 13  .", "", "Bananas are yellow [1]."],
     ids=["nowhere", "uncited", "empty", "unsupported"],
 )
 def test_answers_without_a_valid_supported_citation_are_refused(answer: str) -> None:
     result = verify(answer, EVIDENCE)
     assert result.refused and result.text == REFUSAL and result.citations == ()
+
+
+def test_claims_the_judge_rejects_are_dropped_and_all_rejected_is_a_refusal() -> None:
+    answer = "The council meets on July 13 [1]. It is at ambassadorial level [2]."
+    seen: list[list[str]] = []
+
+    def keep(claims: object) -> list[bool]:
+        texts = list(claims)  # type: ignore[call-overload]
+        seen.append(texts)
+        return ["ambassadorial" not in c for c in texts]
+
+    result = verify(answer, EVIDENCE, "When and at what level will the council meet?", keep)
+    assert seen == [["The council meets on July 13  .", "It is at ambassadorial level  ."]]
+    assert result.text == "The council meets on July 13 [1]."
+    assert [c.quote for c in result.citations] == [EVIDENCE[0].sentence.text]
+    assert result.dropped == ("It is at ambassadorial level [2].",)
+    rejected = verify(answer, EVIDENCE, "When will the council meet?", lambda c: [False] * len(c))
+    assert rejected.refused and rejected.text == REFUSAL and rejected.citations == ()
 
 
 def test_uncited_claims_are_dropped() -> None:
@@ -135,7 +153,7 @@ def test_faithful_claims_and_paraphrases_are_kept(answer: str) -> None:
 
 
 def test_alignment_uses_the_same_support_rule() -> None:
-    assert cite("The meeting will take place on July 13.", EVIDENCE) == [1]
+    assert cite("The meeting will take place on July 13  .", EVIDENCE) == [1]
     assert cite("The meeting was cancelled.", EVIDENCE) == []
     assert cite("The NATO-Russia Council meeting on July 13 was postponed.", EVIDENCE) == []
     assert cite("The NATO-Russia Council will take place on July 31.", EVIDENCE) == []

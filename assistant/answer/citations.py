@@ -17,7 +17,7 @@ not a contradiction written in the evidence's own words.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.contract import (
@@ -200,9 +200,23 @@ def answers_kind(question: str, cited: Sequence[Evidence], answer: str = "") -> 
     return said and any(holds(a, e.sentence.text) for a in strict for e in cited)
 
 
-def verify(text: str, evidence: Sequence[Evidence], question: str = "") -> Verified:
+ClaimCheck = Callable[[Sequence[str]], Sequence[bool]]
+
+
+def claim_text(claim: str) -> str:
+    """A claim as the model judges it: without its markers."""
+    return strip_markers(claim).strip()
+
+
+def verify(
+    text: str,
+    evidence: Sequence[Evidence],
+    question: str = "",
+    keep: ClaimCheck | None = None,
+) -> Verified:
     """Keep each claim only with markers that point at evidence sharing its words, and only
-    while that evidence ``supports`` it; then resolve.
+    while that evidence ``supports`` it (and ``keep``, given the claims' texts without
+    markers, keeps it: the model as a judge of each claim); then resolve.
 
     An answer that contains the refusal sentence, or keeps no cited claim, is a refusal.
     """
@@ -225,6 +239,10 @@ def verify(text: str, evidence: Sequence[Evidence], question: str = "") -> Verif
             kept.append(_markers_inside(checked))
         else:
             dropped.append(claim)
+    if kept and keep is not None:
+        verdicts = list(keep([claim_text(c) for c in kept]))
+        dropped += [c for c, ok in zip(kept, verdicts, strict=True) if not ok]
+        kept = [c for c, ok in zip(kept, verdicts, strict=True) if ok]
     cited = [by_n[n] for claim in kept for n in marker_numbers(claim) if n in by_n]
     if kept and not answers_kind(question, cited, " ".join(kept)):  # "$1,000 troops" for
         dropped, kept = [*dropped, *kept], []  # "how much money", no place for "where"

@@ -6,6 +6,13 @@ probability of "Yes" is read from the log-probabilities of the first token, so j
 one forward pass over a dozen tokens, not a generation. ``judge`` gives one probability per
 ask; the writer declines, or names as not covered, the asks judged below
 ``ASSISTANT_JUDGE_MIN`` (calibrated on the dev split by ``benchmarks/calibrate_judge.py``).
+
+After the answer is written, ``check_claims`` asks the same of each sentence the answer kept
+("Is this sentence true according to the evidence above?"): verification drops the claims
+judged below ``ASSISTANT_CLAIM_MIN`` (calibrated on dev by ``benchmarks/calibrate_claims.py``),
+which catches what a word-level check cannot: a claim in the evidence's own words that says
+what the evidence does not ("NATO responded by extending an invitation" on "Moscow has
+extended an invitation to NATO's experts").
 """
 
 from __future__ import annotations
@@ -21,14 +28,28 @@ JUDGE_LINE = (
     "it says something else, leaves it open, or is about someone or something else. "
     "Reply with Yes or No."
 )
+CLAIM_LINE = (
+    'Is this sentence true according to the evidence above: "{claim}"? Answer Yes only if an '
+    "evidence sentence itself states it about the same people, places and events; answer No "
+    "if the evidence says something else, leaves it open, or says it about someone or "
+    "something else. Reply with Yes or No."
+)
 CANDIDATES = ("Yes", "No")
 LogProbs = Callable[[Messages, Sequence[str]], Mapping[str, float]]
 
 
 def judge_messages(messages: Messages, ask: str) -> Messages:
     """``messages`` (an answer request) with the judge's question added to the user turn."""
+    return _with_line(messages, JUDGE_LINE.format(ask=as_data(ask).rstrip(" ?")))
+
+
+def claim_messages(messages: Messages, claim: str) -> Messages:
+    """``messages`` (an answer request) asking whether its evidence states ``claim``."""
+    return _with_line(messages, CLAIM_LINE.format(claim=as_data(claim)))
+
+
+def _with_line(messages: Messages, line: str) -> Messages:
     judged = [dict(m) for m in messages]
-    line = JUDGE_LINE.format(ask=as_data(ask).rstrip(" ?"))
     judged[-1]["content"] = f"{judged[-1]['content']}\n{line}"
     return judged
 
@@ -46,3 +67,10 @@ def judge(logprobs: LogProbs, messages: Messages, asks: Sequence[str]) -> tuple[
     """P(the evidence states the answer) for each ask, with ``logprobs`` the runtime's
     first-token log-probabilities of the candidates."""
     return tuple(yes_probability(logprobs(judge_messages(messages, a), CANDIDATES)) for a in asks)
+
+
+def check_claims(
+    logprobs: LogProbs, messages: Messages, claims: Sequence[str]
+) -> tuple[float, ...]:
+    """P(the evidence states the claim) for each claim (text without markers)."""
+    return tuple(yes_probability(logprobs(claim_messages(messages, c), CANDIDATES)) for c in claims)

@@ -33,6 +33,7 @@ class Request:
     notices: tuple[str, ...]
     started: float  # time.perf_counter() when the question arrived
     judge_min: float | None = None  # ask the backend to judge; decline asks judged below
+    claim_min: float | None = None  # ask the backend to judge each claim; drop those below
 
 
 def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Iterator[str | Answer]:
@@ -80,7 +81,7 @@ def write(request: Request, choice: BackendChoice, fall_back: FallBack) -> Itera
         timings["first_token_ms"] = _ms_since(started)
         yield draft.text
     draft_text = "".join(parts).strip()
-    checked = _checked(draft_text, choice.backend, found)
+    checked = _checked(draft_text, choice.backend, found, request.claim_min)
     base = replace(base, notices=(*base.notices, *said))
     if checked.dropped and not checked.refused:
         base = replace(base, notices=(*base.notices, _dropped_notice(checked.dropped)))
@@ -119,13 +120,23 @@ def _judged(
     return (*selection.uncovered, *out), "judge" if len(out) == len(asks) else None
 
 
-def _checked(draft: str, backend: Backend, found: SearchResult) -> Verified:
-    """A verbatim backend's markers resolved; a model's claims verified against the evidence."""
-    evidence = found.selection.evidence
+def _checked(
+    draft: str, backend: Backend, found: SearchResult, claim_min: float | None = None
+) -> Verified:
+    """A verbatim backend's markers resolved; a model's claims verified against the evidence
+    (and, with ``claim_min``, each judged by the backend: those below it are dropped)."""
+    evidence, question = found.selection.evidence, found.question
     if backend.verbatim:
         text, citations = resolve(draft, evidence)
         return Verified(text, citations, not citations)
-    return verify(draft, evidence, found.question)
+    if claim_min is None:
+        return verify(draft, evidence, question)
+
+    def keep(claims: Sequence[str]) -> list[bool]:
+        judged = backend.check_claims(question, claims, evidence)
+        return [True] * len(claims) if judged is None else [p >= claim_min for p in judged]
+
+    return verify(draft, evidence, question, keep)
 
 
 def _dropped_notice(dropped: Sequence[str]) -> str:

@@ -42,6 +42,13 @@ class Backend(ABC):
         ``None`` when this backend cannot judge (the search's decision stands)."""
         return None
 
+    def check_claims(
+        self, question: str, claims: Sequence[str], evidence: Sequence[Evidence]
+    ) -> tuple[float, ...] | None:
+        """For each claim of an answer to ``question`` (text without markers), the
+        probability that ``evidence`` states it; ``None`` when this backend cannot judge."""
+        return None
+
     def condense(self, history: Sequence[Mapping[str, str]], question: str) -> str | None:
         """``question`` rewritten with ``history`` into one standalone question, or ``None``
         when this backend cannot rewrite (the deterministic heuristic is used instead)."""

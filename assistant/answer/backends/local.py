@@ -33,7 +33,7 @@ from assistant.answer.backends.model_parts import (
     model_path,
 )
 from assistant.answer.backends.runtimes import LocalRuntime, load_runtime
-from assistant.answer.judge import judge
+from assistant.answer.judge import check_claims, judge
 from assistant.answer.prompts import Messages, answer_messages
 from assistant.config import Settings
 from assistant.errors import AssistantError
@@ -106,6 +106,14 @@ class LocalBackend(Backend):
         """P(the evidence shown to the model states the answer) per ask (``answer.judge``)."""
         messages = answer_messages(question, list(evidence[: self.evidence_limit]), PROMPT)
         return judge(self.runtime.first_token_logprobs, messages, asks)
+
+    def check_claims(
+        self, question: str, claims: Sequence[str], evidence: Sequence[Evidence]
+    ) -> tuple[float, ...] | None:
+        """P(the evidence shown to the model states the claim) per claim (``answer.judge``);
+        the answer's own prompt comes first, so its cached evaluation is reused."""
+        messages = answer_messages(question, list(evidence[: self.evidence_limit]), PROMPT)
+        return check_claims(self.runtime.first_token_logprobs, messages, claims)
 
     def _complete(self, messages: Messages, max_tokens: int) -> Iterator[str]:
         """Text deltas of one chat completion (``BackendReplyError`` when it fails)."""
