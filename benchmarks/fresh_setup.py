@@ -21,7 +21,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import ROOT, add_note_argument, machine, write_json
+
+from tests.ui.browser import stop_group
 
 QUESTION = "When will the NATO-Russia Council meet?"
 TARGETS = {"run_to_healthy_chat_s": 150, "first_answer_s": 10, "test_sh_s": 300}
@@ -84,12 +86,7 @@ def start_chat(clone: Path, env: dict[str, str], port: int, log: Path) -> tuple[
 
 
 def stop(process: Any) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    stop_group(process, 30)
 
 
 def first_answer(clone: Path, env: dict[str, str]) -> dict[str, Any]:
