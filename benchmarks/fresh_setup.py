@@ -85,10 +85,6 @@ def start_chat(clone: Path, env: dict[str, str], port: int, log: Path) -> tuple[
         time.sleep(0.5)
 
 
-def stop(process: Any) -> None:
-    stop_group(process, 30)
-
-
 def first_answer(clone: Path, env: dict[str, str]) -> dict[str, Any]:
     """One ``assistant ask --json`` in a new process: wall time and what came back."""
     started = time.monotonic()
@@ -168,7 +164,7 @@ def main() -> int:
         try:
             result["first_answers"] = [first_answer(clone, env) for _ in range(args.cold_runs)]
         finally:
-            stop(chat)
+            stop_group(chat, 30)
         if not args.skip_tests:
             result["test_sh"] = run_tests(clone, env, work / "test.log")
         result["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -8,11 +8,11 @@ ask; the writer declines, or names as not covered, the asks judged below
 ``ASSISTANT_JUDGE_MIN`` (calibrated on the dev split by ``benchmarks/calibrate_judge.py``).
 
 After the answer is written, ``check_claims`` asks the same of each sentence the answer kept
-("Is this sentence true according to the evidence above?"): verification drops the claims
-judged below ``ASSISTANT_CLAIM_MIN`` (calibrated on dev by ``benchmarks/calibrate_claims.py``),
-which catches what a word-level check cannot: a claim in the evidence's own words that says
-what the evidence does not ("NATO responded by extending an invitation" on "Moscow has
-extended an invitation to NATO's experts").
+("Is this sentence true according to the evidence above?"); with ``ASSISTANT_CLAIM_MIN`` > 0
+verification drops the claims judged below it. It is off by default: with the default 1.5B
+model it tells false claims from true ones no better than chance on dev
+(``benchmarks/calibrate_claims.py``, ``docs/eval.md``); it is there to calibrate for a
+stronger model.
 """
 
 from __future__ import annotations
@@ -66,11 +66,15 @@ def yes_probability(logprobs: Mapping[str, float]) -> float:
 def judge(logprobs: LogProbs, messages: Messages, asks: Sequence[str]) -> tuple[float, ...]:
     """P(the evidence states the answer) for each ask, with ``logprobs`` the runtime's
     first-token log-probabilities of the candidates."""
-    return tuple(yes_probability(logprobs(judge_messages(messages, a), CANDIDATES)) for a in asks)
+    return _yes_each(logprobs, [judge_messages(messages, a) for a in asks])
 
 
 def check_claims(
     logprobs: LogProbs, messages: Messages, claims: Sequence[str]
 ) -> tuple[float, ...]:
     """P(the evidence states the claim) for each claim (text without markers)."""
-    return tuple(yes_probability(logprobs(claim_messages(messages, c), CANDIDATES)) for c in claims)
+    return _yes_each(logprobs, [claim_messages(messages, c) for c in claims])
+
+
+def _yes_each(logprobs: LogProbs, requests: Sequence[Messages]) -> tuple[float, ...]:
+    return tuple(yes_probability(logprobs(m, CANDIDATES)) for m in requests)

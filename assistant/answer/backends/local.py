@@ -91,10 +91,8 @@ class LocalBackend(Backend):
             self.runtime.warmed.add(PROMPT)
 
     def stream(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str | Notice]:
-        shown = list(evidence[: self.evidence_limit])
-        citing = CitingStream(shown, question)
-        messages = answer_messages(question, shown, PROMPT)
-        yield from citing.run(self._complete(messages, self.max_tokens))
+        citing = CitingStream(list(evidence[: self.evidence_limit]), question)
+        yield from citing.run(self._complete(self._messages(question, evidence), self.max_tokens))
         if citing.cited == 0:
             yield Notice(FALLBACK_NOTICE)
             quotes = self.fallback.quotes(evidence)
@@ -104,16 +102,19 @@ class LocalBackend(Backend):
         self, question: str, asks: Sequence[str], evidence: Sequence[Evidence]
     ) -> tuple[float, ...] | None:
         """P(the evidence shown to the model states the answer) per ask (``answer.judge``)."""
-        messages = answer_messages(question, list(evidence[: self.evidence_limit]), PROMPT)
-        return judge(self.runtime.first_token_logprobs, messages, asks)
+        return judge(self.runtime.first_token_logprobs, self._messages(question, evidence), asks)
 
     def check_claims(
         self, question: str, claims: Sequence[str], evidence: Sequence[Evidence]
     ) -> tuple[float, ...] | None:
         """P(the evidence shown to the model states the claim) per claim (``answer.judge``);
         the answer's own prompt comes first, so its cached evaluation is reused."""
-        messages = answer_messages(question, list(evidence[: self.evidence_limit]), PROMPT)
+        messages = self._messages(question, evidence)
         return check_claims(self.runtime.first_token_logprobs, messages, claims)
+
+    def _messages(self, question: str, evidence: Sequence[Evidence]) -> Messages:
+        """The answer prompt over the evidence the model is shown."""
+        return answer_messages(question, list(evidence[: self.evidence_limit]), PROMPT)
 
     def _complete(self, messages: Messages, max_tokens: int) -> Iterator[str]:
         """Text deltas of one chat completion (``BackendReplyError`` when it fails)."""
