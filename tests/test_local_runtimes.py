@@ -230,3 +230,44 @@ def test_loading_a_missing_or_corrupt_file_names_the_fix(name: str, tmp_path: Pa
     truncated.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\x00" * 4096)
     with pytest.raises(BackendUnavailableError, match=r"cannot load .*delete it and run"):
         load_runtime(truncated, name)
+
+
+@pytest.mark.slow
+@pytest.mark.real_part("the xllamacpp runtime")
+def test_a_saved_prefix_state_is_restored_by_the_next_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warmed prefix's KV state is saved to the cache folder; a new load of the model
+    restores it (instead of evaluating the prefix again) and answers exactly as a load
+    that evaluated it; a damaged state file is not restored and breaks nothing."""
+    pytest.importorskip("xllamacpp", reason='the xllamacpp runtime: pip install -e ".[local]"')
+    from assistant.answer.backends.model_parts import model_path
+    from assistant.answer.backends.runtimes.xllamacpp_runtime import XllamacppRuntime
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    try:
+        path = model_path()
+    except BackendUnavailableError as exc:
+        pytest.skip(f"the local model is not installed: {exc}")
+    prefix = [{"role": "system", "content": LONG_SYSTEM}, {"role": "user", "content": "Hi"}]
+    asked = [{"role": "system", "content": LONG_SYSTEM}, ANSWER_MESSAGES[1]]
+    first = XllamacppRuntime(path)
+    try:
+        assert not first.restore_prefix(prefix), "nothing saved yet"
+        _text(first, prefix, max_tokens=1)
+        first.save_prefix(prefix)
+        evaluated = _text(first, asked, max_tokens=12)
+    finally:
+        first.close()
+    saved = first.prefix_file(prefix, first._version)
+    assert saved.is_file() and saved.stat().st_size > 1_000_000
+    second = XllamacppRuntime(path)
+    try:
+        assert second.restore_prefix(prefix)
+        assert _text(second, asked, max_tokens=12) == evaluated
+        assert not second.restore_prefix(asked), "no state was saved for other messages"
+        saved.write_bytes(b"not a state")
+        assert not second.restore_prefix(prefix)
+        assert _text(second, asked, max_tokens=12) == evaluated
+    finally:
+        second.close()

@@ -82,12 +82,16 @@ class LocalBackend(Backend):
     # --- answering ---------------------------------------------------------------------
     def warm_up(self) -> None:
         """Evaluate the fixed instruction prefix once per loaded model, so the first
-        question reuses it (a second backend on the same model skips this)."""
+        question reuses it (a second backend on the same model skips this); a state saved
+        by an earlier process is restored instead where the runtime can."""
         with _WARM_LOCK:
             if PROMPT in self.runtime.warmed:
                 return
-            for _ in self._complete(answer_messages("Hello?", [], PROMPT), max_tokens=1):
-                pass
+            messages = answer_messages("Hello?", [], PROMPT)
+            if not self.runtime.restore_prefix(messages):  # saved by an earlier process
+                for _ in self._complete(messages, max_tokens=1):
+                    pass
+                self.runtime.save_prefix(messages)
             self.runtime.warmed.add(PROMPT)
 
     def stream(self, question: str, evidence: Sequence[Evidence]) -> Iterator[str | Notice]:

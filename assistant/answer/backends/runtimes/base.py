@@ -3,17 +3,22 @@
 Each llama.cpp runtime has one small adapter behind ``LocalRuntime``: ``xllamacpp`` (a prebuilt
 wheel, the default) and ``llama-cpp-python`` (opt-in, compiled at install). Nothing above
 ``LocalBackend`` knows which one is loaded. Both keep the KV cache of the last prompt, so a
-fixed system prefix is evaluated once and reused by every later call.
+fixed system prefix is evaluated once and reused by every later call; where the runtime can,
+that KV state is also saved to the cache folder (``save_prefix``), so the next process
+restores it instead of evaluating the prefix again (``restore_prefix``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from assistant.config import cache_root
 from assistant.errors import BackendReplyError, BackendUnavailableError
 
 Messages = Sequence[Mapping[str, str]]
@@ -57,9 +62,34 @@ class LocalRuntime(ABC):
         assistant start: one forward pass over the prompt, no sampling loop. A candidate
         the model ranks outside its most likely first tokens gets ``-inf``."""
 
+    def restore_prefix(self, messages: Messages) -> bool:
+        """Restore the KV state an earlier process saved after evaluating ``messages``
+        (``save_prefix``); ``False`` when there is none, it cannot be read, or this runtime
+        cannot restore states (the caller then evaluates the prefix)."""
+        return False
+
+    def save_prefix(self, messages: Messages) -> None:
+        """Save the KV state of the last prompt, ``messages``, for later processes (does
+        nothing where the runtime cannot, or the cache folder cannot be written)."""
+        return None
+
+    def prefix_file(self, messages: Messages, version: str) -> Path:
+        """Where the KV state of ``messages`` is kept: named by a hash of the model file
+        (path, size, modification time), the runtime and its ``version``, the context size
+        and the messages, so a state is only ever restored into the model that made it."""
+        stat = self.model_path.stat()
+        made_of = [str(self.model_path.resolve()), stat.st_size, stat.st_mtime_ns, self.name]
+        key = json.dumps([*made_of, version, self.n_ctx, [dict(m) for m in messages]])
+        return prefix_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.bin"
+
     @abstractmethod
     def close(self) -> None:
         """Free the model (the process-wide runtimes live until exit; tests call this)."""
+
+
+def prefix_dir() -> Path:
+    """The folder of saved prefix KV states (``LocalRuntime.save_prefix``)."""
+    return cache_root() / "kv"
 
 
 def import_runtime(module: str, runtime: str, install: str) -> Any:
