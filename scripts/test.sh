@@ -38,7 +38,8 @@ echo "== mypy"
 .venv/bin/mypy assistant
 echo "== pytest"
 set +e
-.venv/bin/python -m pytest "$@"
+# two workers, one test file at a time each (files with slow tests first: tests/conftest.py)
+.venv/bin/python -m pytest -n 2 --dist loadfile "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

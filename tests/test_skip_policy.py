@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import ROOT
+
 pytest_plugins = ("pytester",)
 
 CONFTEST = """
 import pytest
-from tests.conftest import pytest_configure, pytest_runtest_makereport, pytest_terminal_summary
+from tests.conftest import (
+    pytest_configure, pytest_runtest_logreport, pytest_runtest_makereport, pytest_terminal_summary
+)
 
 @pytest.fixture
 def chroma_server():
@@ -72,5 +76,23 @@ def test_under_ci_a_skipped_real_part_fails_with_its_reason(
         [
             "*CI=true and this test needs a Chroma server, but it was skipped: the chroma *",
             "*CI=true and this test needs the local model, but it was skipped: no model here*",
+        ]
+    )
+
+
+def test_with_two_workers_skips_are_listed_and_ci_still_fails(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """scripts/test.sh runs pytest-xdist's two workers: the skips happen there, the list is
+    written by the controller."""
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the workers import tests.conftest
+    result = inner.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(
+        [
+            "*CI=true and this test needs the local model, but it was skipped: no model here*",
+            "*skips: 4*",
+            "SKIP test_parts.py::test_plain_skip: nothing real needed",
         ]
     )
