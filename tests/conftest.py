@@ -118,6 +118,20 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line("no test was skipped")
 
 
+def installed_model() -> Path:
+    """The local model's file where the settings put it (``ASSISTANT_MODEL_DIR``, else the
+    cache folder), assembled if its parts are installed; the test skips, naming the fix,
+    when it is not there."""
+    from assistant.answer.backends.model_parts import model_path
+    from assistant.config import load_settings
+    from assistant.errors import BackendUnavailableError
+
+    try:
+        return model_path(model_dir=load_settings().model_dir)
+    except BackendUnavailableError as exc:
+        pytest.skip(f"the local model is not installed: {exc}")
+
+
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
     """A running ``chroma run`` on a free loopback port (data in tmp), stopped afterwards."""

@@ -29,6 +29,7 @@ from assistant.answer.backends.model_parts import (
 from assistant.answer.backends.runtimes import LocalRuntime
 from assistant.errors import BackendUnavailableError
 from assistant.types import Evidence, Passage, Sentence
+from tests.conftest import installed_model
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "regression" / "questions.jsonl"
@@ -394,13 +395,10 @@ def test_an_early_error_while_the_model_loads_exits_cleanly(tmp_path: Path) -> N
     import subprocess
     import sys
 
-    from assistant.answer.backends.model_parts import model_path
-
-    try:
-        model_path()
-    except BackendUnavailableError as exc:
-        pytest.skip(f"the local model is not installed: {exc}")
+    installed_model()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ASSISTANT_"))}
+    if "ASSISTANT_MODEL_DIR" in os.environ:  # where the model is
+        env["ASSISTANT_MODEL_DIR"] = os.environ["ASSISTANT_MODEL_DIR"]
     env["ASSISTANT_BACKEND"] = "auto"
     for _ in range(2):
         done = subprocess.run(

@@ -21,6 +21,7 @@ import pytest
 from assistant.answer.backends.runtimes import LocalRuntime, factory, load_runtime
 from assistant.answer.backends.runtimes.base import check_model_file
 from assistant.errors import BackendUnavailableError
+from tests.conftest import installed_model
 
 NATO = "The meeting at the NATO-Russia Council will take place on July 13."
 QUESTION = "When will the NATO-Russia Council meet?"
@@ -94,16 +95,11 @@ def test_missing_and_corrupt_model_files_name_the_fix(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module", params=RUNTIME_PARAMS)
 def local_runtime(request: pytest.FixtureRequest) -> Iterator[LocalRuntime]:
-    from assistant.answer.backends.model_parts import model_path
-
     name = str(request.param)
     spec = factory.RUNTIMES[name]
     if importlib.util.find_spec(spec.module) is None:
         pytest.skip(f"the {name} runtime is not installed; install it with: {spec.install}")
-    try:
-        path = model_path()
-    except BackendUnavailableError as exc:
-        pytest.skip(f"the local model is not installed: {exc}")
+    path = installed_model()
     runtime = load_runtime(path, name)
     assert runtime.name == name and runtime.model_path == path
     yield runtime
@@ -241,14 +237,10 @@ def test_a_saved_prefix_state_is_restored_by_the_next_load(
     restores it (instead of evaluating the prefix again) and answers exactly as a load
     that evaluated it; a damaged state file is not restored and breaks nothing."""
     pytest.importorskip("xllamacpp", reason='the xllamacpp runtime: pip install -e ".[local]"')
-    from assistant.answer.backends.model_parts import model_path
     from assistant.answer.backends.runtimes.xllamacpp_runtime import XllamacppRuntime
 
+    path = installed_model()  # before the cache folder moves
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    try:
-        path = model_path()
-    except BackendUnavailableError as exc:
-        pytest.skip(f"the local model is not installed: {exc}")
     prefix = [{"role": "system", "content": LONG_SYSTEM}, {"role": "user", "content": "Hi"}]
     asked = [{"role": "system", "content": LONG_SYSTEM}, ANSWER_MESSAGES[1]]
     first = XllamacppRuntime(path)

@@ -17,8 +17,7 @@ import pytest
 from assistant import Answer, Assistant
 from assistant.answer.conformance import check_answer
 from assistant.answer.uncited import ALIGNED_NOTICE
-from assistant.errors import BackendUnavailableError
-from tests.conftest import ROOT, SEEDS, free_port
+from tests.conftest import ROOT, SEEDS, free_port, installed_model
 
 pytestmark = pytest.mark.slow
 
@@ -34,12 +33,7 @@ QUESTIONS = [
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a llama.cpp server started for this module and stopped after it."""
     pytest.importorskip("xllamacpp", reason='the xllamacpp runtime: pip install -e ".[local]"')
-    from assistant.answer.backends.model_parts import model_path
-
-    try:
-        gguf = model_path()
-    except BackendUnavailableError as exc:
-        pytest.skip(f"the local model is not installed: {exc}")
+    gguf = installed_model()
     port = free_port()
     command = [sys.executable, "-m", "tests.xllamacpp_server", str(gguf), str(port), "local-qwen"]
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
