@@ -42,4 +42,7 @@ step "installing the model runtime (xllamacpp)" "check the network and pip's ind
 step "fetching the model parts (~1.1 GB)" "check the network and free disk space (2.3 GB), then run again" \
   "${FETCH[@]}" --download --progress-fd 3 --label "$(printf '%-44s ' 'fetching the model parts (~1.1 GB) ...')"
 step "verifying the model (sha256)" "run bash scripts/install_local_model.sh again" "${FETCH[@]}"
+# its fixed prompt evaluated once and kept (~/.cache/news-assistant/kv): the first answer skips it
+step "warming the model (its prompt, once)" "run bash scripts/install_local_model.sh again" \
+  "${FETCH[@]}" --warm
 steps_done "local model installed in"

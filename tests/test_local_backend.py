@@ -439,3 +439,33 @@ def test_a_failed_set_up_step_prints_one_line_naming_it_and_the_fix(tmp_path: Pa
     assert "cannot create /proc/no-such-dir" in line and "ASSISTANT_MODEL_DIR" in line
     assert "Traceback" not in done.stdout + done.stderr
     assert "installing the model runtime (xllamacpp) ..." in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.real_part("the local model")
+def test_set_up_warms_the_model_once_for_every_later_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """install_local_model.sh's last step (``model_fetch --warm``) keeps the warmed prompt's
+    state in the cache folder; a backend loaded afterwards restores it."""
+    import subprocess
+    import sys
+
+    from assistant.answer.backends.local import PROMPT, LocalBackend
+    from assistant.answer.backends.runtimes.xllamacpp_runtime import XllamacppRuntime
+    from assistant.answer.prompts import answer_messages
+
+    model = installed_model()
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "ASSISTANT_MODEL_DIR": str(model.parent)}
+    command = [sys.executable, "-m", "assistant.answer.backends.model_fetch", "--warm"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "prompt state ready (xllamacpp)" in done.stdout
+    assert len(list((tmp_path / "news-assistant" / "kv").glob("*.bin"))) == 1
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    runtime = XllamacppRuntime(model)
+    try:
+        assert runtime.restore_prefix(answer_messages("Hello?", [], PROMPT))
+        LocalBackend(runtime, "m")  # warms from the state
+    finally:
+        runtime.close()

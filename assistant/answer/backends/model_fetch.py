@@ -168,6 +168,17 @@ def install(spec: ModelSpec, model_dir: Path) -> Path:
     return target
 
 
+def warm(key: str, target: Path) -> str:
+    """Load the model once so its warmed prompt prefix is saved for every later start
+    (``LocalRuntime.save_prefix``): the first answer after set-up does not evaluate it."""
+    from assistant.answer.backends.local import from_settings
+    from assistant.config import load_settings
+
+    # restores a saved state, or evaluates the prefix and saves it
+    backend = from_settings(load_settings(model_dir=target.parent), key)
+    return f"prompt state ready ({backend.runtime.name})"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m assistant.answer.backends.model_fetch",
@@ -178,6 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--download", action="store_true", help="only fetch the parts")
     parser.add_argument("--progress-fd", type=int, help="draw the progress bar on this fd")
     parser.add_argument("--label", default="", help="text before the progress bar")
+    parser.add_argument(
+        "--warm", action="store_true", help="load the model once and keep its prompt state"
+    )
     args = parser.parse_args(argv)
     env_dir = os.environ.get("ASSISTANT_MODEL_DIR")
     directory = (args.dir or (Path(env_dir) if env_dir else default_model_dir())).expanduser()
@@ -193,6 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             done = is_assembled(spec, directory)
             target = install(spec, directory)
+            if args.warm:
+                print(f"{key}: {warm(key, target)}")
+                continue
         except BackendUnavailableError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
