@@ -84,3 +84,31 @@ def test_seed_questions_rank_the_gold_passage_first(assistant: Assistant) -> Non
     top = retriever.retrieve("When will the NATO-Russia Council meet?")
     assert top[0].passage.id == "004_3b952a9fea412592#7"
     assert len(top) == assistant.settings.top_k
+
+
+def test_dense_search_unreadable_during_a_dense_pass_leaves_bm25(
+    retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While another process's dense pass writes the embedded store, its vector segment may
+    not be on disk yet ("Nothing found on disk"): the question is answered by BM25 alone;
+    with no dense pass underway the same error is not hidden."""
+    from chromadb.errors import InternalError
+
+    def not_on_disk(*args: object, **kwargs: object) -> object:
+        raise InternalError("Error creating hnsw segment reader: Nothing found on disk")
+
+    monkeypatch.setattr(retriever.collection, "query", not_on_disk)
+
+    class Pending:
+        def __init__(self, count: int) -> None:
+            self._count = count
+
+        def count(self) -> int:
+            return self._count
+
+    monkeypatch.setattr(retriever, "pending", Pending(600))
+    hits = retriever.retrieve("QZ-5521 ferry boats island")
+    assert hits and all(h.bm25_rank is not None for h in hits), "BM25's passages only"
+    monkeypatch.setattr(retriever, "pending", Pending(0))
+    with pytest.raises(InternalError):
+        retriever.retrieve("QZ-5521 ferry boats island")

@@ -185,8 +185,18 @@ class HybridRetriever:
             retriever = self._index.as_retriever(
                 similarity_top_k=self.depth, filters=MetadataFilters(filters=[only])
             )
-        with store_errors():
-            return retriever.retrieve(QueryBundle(query, embedding=embedding))
+        from chromadb.errors import ChromaError
+
+        try:
+            with store_errors():
+                return retriever.retrieve(QueryBundle(query, embedding=embedding))
+        except ChromaError as exc:
+            if self.pending is None or not self.pending.count():
+                raise
+            # another process's dense pass is writing the embedded store and its vector
+            # segment is not on disk yet ("Nothing found on disk"): BM25 answers alone
+            log.info("dense search not readable during the dense pass (%s); BM25 only", exc)
+            return []
 
     def with_bm25_candidates(
         self, vector: list[float], dense_hits: list[NodeWithScore], sparse_hits: list[NodeWithScore]
