@@ -241,6 +241,8 @@ def test_a_saved_prefix_state_is_restored_by_the_next_load(
 
     path = installed_model()  # before the cache folder moves
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    for proxy in ("http_proxy", "HTTP_PROXY"):  # a proxy nobody answers is never used
+        monkeypatch.setenv(proxy, "http://127.0.0.1:9")
     prefix = [{"role": "system", "content": LONG_SYSTEM}, {"role": "user", "content": "Hi"}]
     asked = [{"role": "system", "content": LONG_SYSTEM}, ANSWER_MESSAGES[1]]
     first = XllamacppRuntime(path)

@@ -37,6 +37,7 @@ INSTALL = "bash scripts/install_local_model.sh"
 TOP_LOGPROBS = 100  # first-token candidates reported; others count as -inf
 PROMPT_CACHE_MIB = 256  # earlier prompts' KV states kept in RAM (~30 KB a token for 1.5B)
 _DONE = object()
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def _error_text(reply: Any) -> str | None:
@@ -164,8 +165,8 @@ class XllamacppRuntime(LocalRuntime):
             data=json.dumps({"filename": filename}).encode(),
             headers={"Authorization": f"Bearer {self._key}", "Content-Type": "application/json"},
         )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as reply:
+        try:  # straight to 127.0.0.1, never through a configured HTTP proxy
+            with _DIRECT.open(request, timeout=60) as reply:
                 answer = json.loads(reply.read())
         except (OSError, ValueError):
             return None
