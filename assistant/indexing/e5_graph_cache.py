@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
 from assistant.config import cache_root
+from assistant.ingest.files import write_atomic
 
 T = TypeVar("T")
 
@@ -64,17 +64,6 @@ def load_or_build(
             pass
     graph = build()
     accepted = accept(graph)
-    _write(path, graph)
+    with contextlib.suppress(OSError):  # an unwritable cache folder is not an error
+        write_atomic(path, graph)
     return accepted
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write ``data`` atomically; an unwritable cache folder is not an error."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import IndexLockedError
+from assistant.ingest.files import write_atomic
 
 STATE_FILE = "state.json"
 
@@ -37,9 +37,7 @@ def read_state(index_dir: Path) -> dict[str, Any] | None:
 
 def write_state(index_dir: Path, state: dict[str, Any]) -> None:
     """Replace ``state.json`` atomically."""
-    tmp = index_dir / f".{STATE_FILE}.tmp"
-    tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
-    os.replace(tmp, index_dir / STATE_FILE)
+    write_atomic(index_dir / STATE_FILE, json.dumps(state, indent=1))
 
 
 def content_tag(state: dict[str, Any]) -> str:
