@@ -294,12 +294,12 @@ def test_sigkill_in_the_dense_pass_resumes_where_it_stopped(tmp_path: Path) -> N
 def test_another_process_answers_during_the_dense_pass(tmp_path: Path) -> None:
     """While ``assistant index`` embeds, ``assistant ask`` in another process answers from
     what is there (BM25 over every passage), without waiting and without an error."""
-    seeds = write_articles(tmp_path / "seeds", 300)  # 900 passages: ~20 s on one thread
+    seeds = write_articles(tmp_path / "seeds", 600)  # 1,800 passages
     index = tmp_path / "index"
     # one embedding thread: the writer must still be embedding when the answer is back
     writer, pending = _index_in_background(seeds, index, threads=1)
     try:
-        _wait_while(writer, lambda: not (read_state(index) and pending.count() > 600))
+        _wait_while(writer, lambda: not (read_state(index) and pending.count() > 1200))
         asked = run_cli("ask", "What did critics in district D57 argue?", seeds=seeds, index=index)
         assert writer.poll() is None, "the writer was still embedding"
     finally:
