@@ -27,7 +27,13 @@ from assistant.indexing.state import read_state, state_stamp
 from assistant.ingest.adding import AddReport
 from assistant.search.followups import standalone_question
 from assistant.search.questions import clean_question
-from assistant.search.searcher import DateLike, Searcher, SearchResult, open_searcher
+from assistant.search.searcher import (
+    DateLike,
+    Searcher,
+    SearchResult,
+    open_collection,
+    open_searcher,
+)
 from assistant.types import Answer, ArticleInfo, Passage
 
 
@@ -132,16 +138,22 @@ class Assistant:
             self._state, self._state_stamp = read_state(self.settings.index_dir), stamp
         return self._state
 
+    def _fresh_state(self) -> dict[str, Any]:
+        """The index state, the index built or brought up to date first (``auto_index``);
+        call with the lock held."""
+        state = self._read_state()
+        if self.auto_index and (state is None or not self._checked_fresh):
+            self._auto_index()
+            state = self._read_state()
+        if state is None:
+            raise IndexMissingError(
+                f"no index in {self.settings.index_dir}; run `assistant index` first."
+            )
+        return state
+
     def _ensure_searcher(self) -> Searcher:
         with self._lock:
-            state = self._read_state()
-            if self.auto_index and (state is None or not self._checked_fresh):
-                self._auto_index()
-                state = self._read_state()
-            if state is None:
-                raise IndexMissingError(
-                    f"no index in {self.settings.index_dir}; run `assistant index` first."
-                )
+            state = self._fresh_state()
             generation = int(state.get("generation", 0))
             if self._searcher is None or self._searcher.generation != generation:
                 self._searcher = open_searcher(self.settings, self.embed_model, state)
@@ -155,7 +167,14 @@ class Assistant:
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article (source, title, passage count, date), by source; cheap on
         big archives (read from the indexer's manifest, no passage texts)."""
-        return indexed_articles(self.settings, self._ensure_searcher().retriever.collection)
+        with self._lock:
+            generation = int(self._fresh_state().get("generation", 0))
+            searcher = self._searcher
+            if searcher is not None and searcher.generation == generation:
+                collection = searcher.retriever.collection
+            else:  # listing needs neither the embedding model nor the keyword index
+                collection = open_collection(self.settings, self.embed_model.model_name)
+        return indexed_articles(self.settings, collection)
 
     def passages(self) -> list[Passage]:
         """Every indexed passage, in source then position order (reads every passage: for

@@ -117,3 +117,15 @@ def test_no_index_and_no_auto_index_names_the_command(tmp_path: Path) -> None:
     lazy = Assistant(seeds_dir=SEEDS, index_dir=tmp_path / "none", auto_index=False)
     with pytest.raises(AssistantError, match="assistant index"):
         lazy.ask("When will the NATO-Russia Council meet?")
+
+
+def test_listing_articles_loads_no_embedding_model(shared_index: Path) -> None:
+    """``articles()`` reads the catalog only: a new assistant lists them without loading
+    the embedding model or the keyword index (``assistant articles`` stays quick)."""
+    fresh = Assistant(seeds_dir=SEEDS, index_dir=shared_index, backend="extractive")
+    listed = fresh.articles()
+    assert [a.source for a in listed] == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert fresh.embed_model._model is None  # type: ignore[attr-defined]
+    assert fresh._searcher is None
+    fresh.ask("When will the NATO-Russia Council meet?")
+    assert fresh.articles() == listed  # the open searcher's collection, same rows

@@ -214,17 +214,24 @@ def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def open_searcher(
-    settings: Settings, embed_model: BaseEmbedding, state: dict[str, Any]
-) -> Searcher:
-    """The searcher for the index generation ``state`` (from ``read_state``) describes."""
+def open_collection(settings: Settings, model_name: str) -> Any:
+    """The Chroma collection of the configured embedding (its vectors made by
+    ``model_name``); ``IndexMissingError`` when the index has none."""
     client = make_client(settings)
-    collection = get_collection(client, settings.embedding, embed_model.model_name, create=False)
+    collection = get_collection(client, settings.embedding, model_name, create=False)
     if collection is None:
         raise IndexMissingError(
             f"the index in {settings.index_dir} has no passages for embedding "
             f"{settings.embedding!r}; run `assistant index`."
         )
+    return collection
+
+
+def open_searcher(
+    settings: Settings, embed_model: BaseEmbedding, state: dict[str, Any]
+) -> Searcher:
+    """The searcher for the index generation ``state`` (from ``read_state``) describes."""
+    collection = open_collection(settings, embed_model.model_name)
     retriever = HybridRetriever.for_index(
         collection, embed_model, settings.top_k, settings.index_dir, state
     )
