@@ -25,7 +25,6 @@ QUESTIONS = [
     ("When will the NATO-Russia Council meet?", "004_3b952a9fea412592.txt"),
     ("Where are missile defense sites being established?", "002_cb8aedb33379926a.txt"),
     ("Which Israeli intelligence service cooperates with the CIA?", "000_5b2b07c4ab0d8861.txt"),
-    ("Who is Alexey Meshkov?", "004_3b952a9fea412592.txt"),
 ]
 
 

@@ -34,13 +34,22 @@ def lee_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return index
 
 
+@pytest.fixture(scope="module")
+def extractive(shared_index: Path, lee_index: Path) -> dict[str, Assistant]:
+    """One assistant per set, shared by both splits (as one user asking all the questions:
+    the sentences embedded for one question are not embedded again for the next)."""
+    return {
+        "seeds": Assistant(seeds_dir=SEEDS, index_dir=shared_index, backend="extractive"),
+        "lee": Assistant(seeds_dir=LEE, index_dir=lee_index, backend="extractive"),
+    }
+
+
 @pytest.mark.parametrize(("name", "split"), sorted(FLOORS))
 def test_extractive_on_the_eval_sets(
-    name: str, split: str, shared_index: Path, lee_index: Path
+    name: str, split: str, extractive: dict[str, Assistant]
 ) -> None:
-    seeds, index = (SEEDS, shared_index) if name == "seeds" else (LEE, lee_index)
     items = select_items(load_set(ROOT / "tests" / "eval" / f"{name}.jsonl"), split, None)
-    report = evaluate(Assistant(seeds_dir=seeds, index_dir=index, backend="extractive"), items)
+    report = evaluate(extractive[name], items)
     accuracy, false_cited = FLOORS[(name, split)]
     m = report.metrics
     assert m.faithfulness == 1.0  # every citation is the exact article text
