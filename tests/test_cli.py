@@ -38,6 +38,34 @@ def test_help_is_fast() -> None:
     assert time.perf_counter() - started < 1.5  # lazy imports: no LlamaIndex, no Chroma
 
 
+@pytest.mark.parametrize(
+    ("argv", "word"),
+    [
+        (["ask", "   "], "empty"),
+        (["ask", "x" * 9_000], "limit is 2,000"),
+        (["ask"], "no question given"),
+        (["ask", "Who?", "--batch", "in.jsonl"], "not both"),
+    ],
+)
+def test_a_malformed_ask_is_refused_before_anything_loads(
+    tmp_path: Path, argv: list[str], word: str
+) -> None:
+    """A bad question costs no model load, index or search: the error comes before the
+    engine (LlamaIndex, Chroma, the local model) is even imported."""
+    probe = (
+        "import sys; from assistant.cli import main; "
+        f"code = main({argv!r} + ['--index', {str(tmp_path / 'index')!r}]); "
+        "heavy = [m for m in ('assistant.engine', 'llama_index.core', 'chromadb') "
+        "if m in sys.modules]; print(code, heavy)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.stdout.strip() == "2 []", done.stdout + done.stderr
+    assert word in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert not (tmp_path / "index").exists()
+
+
 def test_index_then_ask_human_and_json(tmp_path: Path, shared_index: Path) -> None:
     index = tmp_path / "index"
     built = run("index", index=index)

@@ -115,15 +115,29 @@ def _print_streamed(items: Iterator[str | Answer], out: IO[str]) -> Answer:
     return final
 
 
-def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
-    warm_model(args)
-    assistant = make_assistant(args)
+def _check_ask(args: argparse.Namespace) -> None:
+    """Refuse a malformed ``ask`` before anything loads (the model, the index)."""
+    from assistant.config import load_settings
+    from assistant.search.questions import clean_question
+
     if args.batch:
         if args.question:
             raise QuestionError("give either a QUESTION or --batch FILE, not both.")
         if args.source or args.since or args.until:
             raise QuestionError("--source, --since and --until apply to one QUESTION, not --batch.")
-        items = list(_read_batch(args.batch))  # validate the whole file before answering
+        return
+    if not args.question:
+        raise QuestionError('no question given; try: assistant ask "When will NATO meet Russia?"')
+    settings = load_settings(seeds_dir=args.seeds, index_dir=args.index)
+    clean_question(args.question, settings.max_question_chars)
+
+
+def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
+    _check_ask(args)
+    items = list(_read_batch(args.batch)) if args.batch else []  # the whole file checked first
+    warm_model(args)
+    assistant = make_assistant(args)
+    if args.batch:
         with contextlib.ExitStack() as stack:
             target = stack.enter_context(open(args.out, "w", encoding="utf-8")) if args.out else out
             count = 0
@@ -134,8 +148,6 @@ def cmd_ask(args: argparse.Namespace, out: IO[str]) -> int:
         if args.out:
             print(f"wrote {count} answers to {args.out}", file=sys.stderr)
         return 0
-    if not args.question:
-        raise QuestionError('no question given; try: assistant ask "When will NATO meet Russia?"')
     narrowing = {"sources": args.source, "since": args.since, "until": args.until}
     if args.json:
         answer = assistant.ask(args.question, **narrowing)
