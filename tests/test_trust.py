@@ -126,3 +126,25 @@ def test_a_two_part_question_names_the_part_the_articles_do_not_answer(
     answer = assistant.ask("When is the NATO-Russia Council meeting, and who is going to chair it?")
     assert not answer.refused and "July 13" in answer.text, answer.text
     assert answer.uncovered and "The articles do not say" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        # the article says Russia wants consultations with them, not that they refused
+        ("Why did Sweden and Finland turn down Russia's request for military consultations?", ""),
+        ("Why has Israel's relationship with Washington become more complicated?", "Iran"),
+        ("Why have NATO and the U.S. conducted military exercises?", "response readiness"),
+    ],
+)
+def test_a_reason_is_given_only_for_an_event_the_articles_state(
+    assistant: Assistant, question: str, answered: str
+) -> None:
+    """ "Why did A do B?" is answered only next to a sentence that says A did B; a sentence
+    on the same topic that states no such event is no reason for it (the reason may stand
+    a sentence before what it explains: "... Iran ... It has led to a complication ...")."""
+    answer = assistant.ask(question)
+    if answered:
+        assert not answer.refused and answered in answer.text, answer.text
+    else:
+        assert answer.refused and answer.citations == (), answer.text
