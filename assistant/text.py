@@ -210,3 +210,22 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         end -= 1
     if end > start:
         yield start, end
+
+
+PREFIX_MIN = 5
+PREFIX_EXTRA = 2  # a stem matches a longer one that adds at most this many letters
+
+
+def matches(term: str, terms: set[str] | frozenset[str]) -> bool:
+    """Exact stem match, or one stem a prefix of the other ("analys" ~ "analysi",
+    "russia" ~ "russian")."""
+    if term in terms:
+        return True
+    if len(term) < PREFIX_MIN:
+        return False
+    return any(
+        len(other) >= PREFIX_MIN
+        and abs(len(other) - len(term)) <= PREFIX_EXTRA
+        and (other.startswith(term) or term.startswith(other))
+        for other in terms
+    )

@@ -1,4 +1,4 @@
-"""Choose ``evidence.REASON_PREDICATE_MIN`` on the dev split: for each value, the extractive
+"""Choose ``gates.REASON_PREDICATE_MIN`` on the dev split: for each value, the extractive
 backend over the dev items of both eval sets and the pinned set (the test items are not
 read), with items passed, false-cited answers, answers declined, and the ids whose outcome
 differs from the rule off (0). Writes ``benchmarks/results/reason_predicate.json``.
@@ -19,7 +19,7 @@ from _common import EVAL_SETS, ROOT, add_note_argument, machine, table, write_js
 
 from assistant.engine import Assistant
 from assistant.evaluation import evaluate, load_set, select_items
-from assistant.search import evidence
+from assistant.search import gates
 
 VALUES = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
@@ -46,7 +46,7 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     off: dict[str, tuple[bool, bool, bool]] = {}
     for value in VALUES:
-        evidence.REASON_PREDICATE_MIN = value
+        gates.REASON_PREDICATE_MIN = value
         found = outcomes(index_root)
         off = off or found
         rows.append(

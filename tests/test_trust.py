@@ -148,3 +148,36 @@ def test_a_reason_is_given_only_for_an_event_the_articles_state(
         assert not answer.refused and answered in answer.text, answer.text
     else:
         assert answer.refused and answer.citations == (), answer.text
+
+
+def test_a_sentence_with_the_doer_and_the_one_acted_on_swapped_is_vetoed() -> None:
+    """ "What did A complain about to B?" is not answered by "B complained to A"; the right
+    order, a passive "... by A" and a sentence without the action are not vetoed."""
+    from assistant.search.question import analyse
+    from assistant.search.roles import roles_reversed
+
+    question = analyse(
+        "What did the Medical Journal of Australia complain about in its letter to Philip Ruddock?"
+    )
+    ask, names = question.asks[0], question.names
+    swapped = (
+        "The Immigration Minister, Philip Ruddock, has written a letter of complaint to the "
+        "Medical Journal of Australia, about an article on detainees."
+    )
+    assert roles_reversed(ask, names, swapped)
+    right = "The Medical Journal of Australia complained to Philip Ruddock about detention."
+    passive = "Philip Ruddock got a complaint sent by the Medical Journal of Australia."
+    unrelated = "Philip Ruddock spoke after the Medical Journal of Australia went to print."
+    for text in (right, passive, unrelated):
+        assert not roles_reversed(ask, names, text), text
+
+
+def test_a_mutual_action_is_not_a_role_swap() -> None:
+    """ "Which Israeli service cooperates with U.S. agencies?" is answered by "U.S. agencies
+    were cooperating with the Israeli Mossad": cooperating with goes both ways."""
+    from assistant.search.question import analyse
+    from assistant.search.roles import roles_reversed
+
+    question = analyse("Which Israeli intelligence service cooperates with U.S. intelligence?")
+    text = "U.S. intelligence agencies were actively cooperating with the Israeli Mossad."
+    assert not roles_reversed(question.asks[0], question.names, text)

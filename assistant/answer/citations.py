@@ -29,9 +29,10 @@ from assistant.answer.contract import (
     strip_markers,
 )
 from assistant.search.answer_types import holds
-from assistant.search.features import agent, matches, name_share
+from assistant.search.features import name_share
 from assistant.search.question import DATE, PERSON, PLACE, QUANTITY, TIME, analyse
-from assistant.text import content_terms, is_number, normalize, numbers, polarity_words
+from assistant.search.roles import agent
+from assistant.text import content_terms, is_number, matches, normalize, numbers, polarity_words
 from assistant.types import Citation, Evidence
 
 STRICT_KINDS = frozenset({PERSON, TIME, DATE, QUANTITY, PLACE})  # an answer must hold one

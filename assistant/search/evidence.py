@@ -6,11 +6,11 @@ chairs it?" asks two things). Every sentence of the retrieved passages is scored
 ask (``features``): word coverage, embedding similarity, whether it holds an answer of the
 kind asked beyond the question's own words, whether the names and numbers the question takes
 for given are stated near it and in its article, whether the reversal a question presumes
-("Why was it cancelled?") is stated. An ask is answerable when its best sentence holds an
-answer of the right kind, its article states every name and number of the question, and its
-support reaches ``min_support``; a "why" ask's sentence must also state the event it asks
-the reason for (``REASON_PREDICATE_MIN``). The question is answerable when one of its asks
-is; the evidence starts with each answerable ask's best sentence, then sentences that state names of
+("Why was it cancelled?") is stated. An ask is answerable when its best sentence passes the
+hard checks of ``gates`` (an answer of the right kind, every name and number of the question
+stated, a "why" ask's event stated, the doer not swapped with the one acted on) and its
+support reaches ``min_support``. The question is answerable when one of its asks is; the
+evidence starts with each answerable ask's best sentence, then sentences that state names of
 the question the chosen ones do not (the other article of a two-article question), then the
 rest by support.
 """
@@ -25,37 +25,20 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from assistant.search.features import (
     Candidate,
-    coverage,
     features,
     leans_back,
     make_candidate,
     name_share,
-    predicate_terms,
     support,
 )
-from assistant.search.question import (
-    DATE,
-    PERSON,
-    QUANTITY,
-    REASON,
-    TIME,
-    Ask,
-    Question,
-    analyse,
-)
+from assistant.search.gates import passes
+from assistant.search.question import Ask, Question, analyse
 from assistant.search.statistics import CorpusStatistics
-from assistant.text import content_terms
 from assistant.types import Evidence, Passage, ScoredPassage, Sentence
 
 DENSE_RANGE = (0.78, 0.93)  # cosine range mapped to 0..1 when the embedding names none
 COVERAGE_SHARE = 0.5  # a sentence added for a missing name needs this share of the best support
 OTHER_PART_WEIGHT = 0.3  # weight of the other parts' words when scoring one part
-# A reason is an answer only next to a statement of what it is the reason for: at least this
-# IDF-weighted share of the ask's event words ("turn down", "blame", "lash out"; not its
-# names) in the sentence or the one before or after it. Chosen on dev
-# (benchmarks/reason_predicate.py): 0.4-0.5 decline three false-premise / role-swap "why"
-# questions there and lose no answer; from 0.6 right answers are lost (q27, then s032).
-REASON_PREDICATE_MIN = 0.45
 
 
 @dataclass(frozen=True)
@@ -161,41 +144,12 @@ class EvidenceSelector:
                     v = vectors[(passage.id, sentence.start)]
                     dense = self._scale(sum(a * b for a, b in zip(qv, v, strict=True)))
                 values = features(ask, analysed.names, weights, candidate, dense)
-                passes = bool(values["kind"]) and values["numbers"] == 1.0
-                if ask.kind == PERSON and ask.focus and ask.text.lower().startswith("who"):
-                    # "Who is the defence minister?": the person must be described as that
-                    passes = passes and values["focus"] == 1.0
-                if ask.kind == QUANTITY and ask.focus:  # the number must count the thing asked
-                    passes = passes and values["focus"] > 0.0
-                if ask.kind in (TIME, DATE):  # the time must be that of the event asked about
-                    passes = passes and values["predicate"] > 0.0
-                if ask.kind in (QUANTITY, TIME, DATE):  # a figure is that of who is asked
-                    passes = passes and values["names_near"] == 1.0
-                passes = passes and values["premise"] == 1.0  # a presumed reversal is stated
-                if ask.kind == REASON:  # "Why did A reject B?": it is said that A rejected B
-                    event = self._event_share(ask, weights, passage, sentence, candidate)
-                    passes = passes and event >= REASON_PREDICATE_MIN
-                out.append(Scored(index, passage, sentence, values, support(values), passes))
+                after = self.stats.following.get((passage.source, sentence.start))
+                ok = passes(
+                    ask, analysed.names, values, weights, candidate, after.text if after else ""
+                )
+                out.append(Scored(index, passage, sentence, values, support(values), ok))
         return out
-
-    def _event_share(
-        self,
-        ask: Ask,
-        weights: dict[str, float],
-        passage: Passage,
-        sentence: Sentence,
-        candidate: Candidate,
-    ) -> float:
-        """IDF-weighted share of the ask's event words stated in the sentence or the one
-        before or after it (a reason and what it explains are often one sentence apart:
-        "Iran became less hostile. It has complicated relations with Washington.")."""
-        event = predicate_terms(ask)
-        if not event:
-            return 1.0
-        after = self.stats.following.get((passage.source, sentence.start))
-        around = f"{candidate.before} {after.text if after else ''}"
-        stated = candidate.own | frozenset(content_terms(around))
-        return coverage({t: weights.get(t, 1.0) for t in event}, stated)
 
     def _candidate(self, passage: Passage, sentence: Sentence, rank: int) -> Candidate:
         before = self.stats.previous.get((passage.source, sentence.start))

@@ -33,22 +33,12 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import NamedTuple
 
 from assistant.search.answer_types import holds
-from assistant.search.question import Ask, name_forms, name_terms
-from assistant.text import STOPWORDS, content_terms, normalize, numbers, polarity_words, stem
+from assistant.search.question import Ask, name_forms
+from assistant.search.roles import agent, predicate_terms, tokens
+from assistant.text import content_terms, matches, numbers, polarity_words
 
-_TOKEN = re.compile(r"\w+(?:[.'’]\w+)*")
-_ACTING = frozenset(
-    "has have had is are was were will would can could should may might must does did do "
-    "says said told tells announced confirmed reported claims claimed wants wanted plans "
-    "planned hopes hoped warned urged called asked agreed refused rejected denied".split()
-)
-
-PREFIX_MIN = 5
-PREFIX_EXTRA = 2  # a stem matches a longer one that adds at most this many letters
 FEATURES = (
     "cover",
     "cover_near",
@@ -86,21 +76,6 @@ WEIGHTS = {
 BIAS = -6.676
 
 
-def matches(term: str, terms: set[str] | frozenset[str]) -> bool:
-    """Exact stem match, or one stem a prefix of the other ("analys" ~ "analysi",
-    "russia" ~ "russian")."""
-    if term in terms:
-        return True
-    if len(term) < PREFIX_MIN:
-        return False
-    return any(
-        len(other) >= PREFIX_MIN
-        and abs(len(other) - len(term)) <= PREFIX_EXTRA
-        and (other.startswith(term) or term.startswith(other))
-        for other in terms
-    )
-
-
 def coverage(weights: Mapping[str, float], terms: set[str] | frozenset[str]) -> float:
     total = sum(weights.values())
     if total <= 0:
@@ -120,87 +95,6 @@ def name_share(names: tuple[str, ...], terms: set[str] | frozenset[str]) -> floa
         ):
             stated += 1
     return stated / len(names)
-
-
-class Token(NamedTuple):
-    """One word: its stem ("" for a stopword), whether it is capitalised, its plain form."""
-
-    stem: str
-    capital: bool
-    word: str  # lower-cased, "’s" kept so a possessive can be told apart
-
-
-@lru_cache(maxsize=8192)
-def tokens(text: str) -> tuple[Token, ...]:
-    """The words of ``text`` in order, stopwords kept (with an empty stem)."""
-    out = []
-    for match in _TOKEN.finditer(normalize(text)):
-        word = match.group(0)
-        low = word.lower().replace("’", "'")
-        plain = re.sub(r"[.']", "", low)
-        out.append(Token("" if plain in STOPWORDS else stem(plain), word[:1].isupper(), low))
-    return tuple(out)
-
-
-def predicate_terms(ask: Ask) -> dict[str, int]:
-    """The ask's terms that are neither names nor focus words, by first position in it."""
-    named = {t for name in ask.names for stems in name_terms(name) for t in stems}
-    found: dict[str, int] = {}
-    for position, token in enumerate(tokens(ask.text)):
-        term = token.stem
-        if term and term not in named and term not in ask.focus and term in ask.terms:
-            found.setdefault(term, position)
-    return found
-
-
-def _is(token: Token, name: str) -> bool:
-    """Is the word (exactly, or an alias) part of ``name``? ("Russian" is not "Russia")."""
-    return any(token.stem in stems for form in name_forms(name) for stems in form)
-
-
-def _doer_before(words: tuple[Token, ...], end: int) -> Token | None:
-    """The nearest capitalised word before ``end`` that acts: followed by a verb such as
-    "has", "will", "said" (not a possessive "Russia's", not an adjective "Baltic region")."""
-    for i in range(end - 1, -1, -1):
-        token = words[i]
-        if not token.capital or not token.stem or token.word.endswith("'s"):
-            continue
-        following = words[i + 1].word if i + 1 < len(words) else ""
-        if following in _ACTING or following.endswith("ed"):
-            return token
-    return None
-
-
-def agent(ask: Ask, names: tuple[str, ...], text: str, before: str = "") -> float:
-    """Is the doer of the sentence's action the name the question makes the doer? 1 yes,
-    0 another name acts, 0.5 cannot tell (no doer found in the sentence or the one before)."""
-    predicate = predicate_terms(ask)
-    if not predicate:
-        return 0.5
-    asked = tokens(ask.text)
-    first = min(predicate.values())
-    doers = [
-        name
-        for i in range(1, first)
-        if asked[i].capital and asked[i].stem
-        for name in names
-        if _is(asked[i], name)
-    ]
-    if not doers:
-        return 0.5
-    subject = doers[-1]
-    said = tokens(text)
-    wanted = set(predicate)
-    verb = next((i for i, t in enumerate(said) if t.stem and matches(t.stem, wanted)), None)
-    if verb is None:
-        return 0.5
-    doer = _doer_before(said, verb)
-    if doer is None and before:
-        earlier = tokens(before)
-        doer = _doer_before(earlier, len(earlier))
-    if doer is None:
-        return 0.5
-    return 1.0 if _is(doer, subject) else 0.0
 
 
 def swapped(names: tuple[str, ...], near: frozenset[str], text: str, ask: Ask) -> float:
