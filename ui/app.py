@@ -13,6 +13,7 @@ ui/app.py``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -36,8 +37,12 @@ from ui.markup import escape_markdown  # noqa: E402
 
 @st.cache_resource(show_spinner="Loading the assistant (embedding model and index)…")
 def get_assistant(key: str, _settings: Settings) -> Assistant:
-    """One ``Assistant`` per process and distinct settings (``key`` names them)."""
-    return Assistant(_settings)
+    """One ``Assistant`` per process and distinct settings (``key`` names them), its index
+    opened and embedding model loaded now rather than in the first answer."""
+    assistant = Assistant(_settings)
+    with contextlib.suppress(AssistantError):  # the sidebar's article list shows why
+        assistant.searcher  # noqa: B018 - opens the search step
+    return assistant
 
 
 def feedback_path(settings: Settings) -> Path:

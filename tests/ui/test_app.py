@@ -282,3 +282,25 @@ def test_big_archive_sidebar_lists_a_page_and_finds_an_article(app_env: dict[str
     listed = "\n".join(m.value for m in at.sidebar.markdown).replace("\\", "")
     assert "NATO To Meet With Russia" in listed and "Harbour note" not in listed
     assert not any(c.startswith("showing") for c in (c.value for c in at.sidebar.caption))
+
+
+def test_the_page_opens_the_search_step_before_the_first_question(
+    app_env: dict[str, Path], monkeypatch: Any
+) -> None:
+    """The first render opens the index and loads the embedding model (the article list
+    alone no longer would), so the first question does not wait for them."""
+    from assistant.engine import Assistant
+
+    opened: list[object] = []
+    original = Assistant._ensure_searcher
+
+    def recording(self: Assistant) -> Any:
+        opened.append(self)
+        return original(self)
+
+    monkeypatch.setattr(Assistant, "_ensure_searcher", recording)
+    import streamlit as st
+
+    st.cache_resource.clear()
+    start()
+    assert opened and opened[0]._searcher is not None  # type: ignore[attr-defined]
