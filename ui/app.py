@@ -41,7 +41,7 @@ def get_assistant(key: str, _settings: Settings) -> Assistant:
     opened and embedding model loaded now rather than in the first answer."""
     assistant = Assistant(_settings)
     with contextlib.suppress(AssistantError):  # the sidebar's article list shows why
-        assistant.searcher  # noqa: B018 - opens the search step
+        _ = assistant.searcher  # opens the search step (assigned: Streamlit shows bare values)
     return assistant
 
 
