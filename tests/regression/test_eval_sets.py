@@ -65,7 +65,7 @@ SAMPLE_CATEGORIES = ("paraphrase", "false_premise", "role_swap", "not_stated")
 def test_local_model_on_a_sample_of_the_test_split(shared_index: Path) -> None:
     """Two test items of four categories through the real local model (judge, generation,
     verification): no more false-cited answers and no fewer answerable ones right than
-    measured (docs/eval.md: s098 and s049 are answered with a citation, s097 wrongly)."""
+    measured (docs/eval.md: s049 is answered with a citation, s097 wrongly)."""
     items = select_items(load_set(ROOT / "tests" / "eval" / "seeds.jsonl"), "test", None)
     sample = [i for c in SAMPLE_CATEGORIES for i in [x for x in items if x.category == c][:2]]
     local = Assistant(seeds_dir=SEEDS, index_dir=shared_index, backend="local")
@@ -78,7 +78,7 @@ def test_local_model_on_a_sample_of_the_test_split(shared_index: Path) -> None:
     assert m.answer_accuracy is not None and m.answer_accuracy >= LOCAL_SAMPLE_ACCURACY
 
 
-# measured by benchmarks/eval_sets.py --backend local (seeds.test.local.json): 2 false-cited
-# of the 8, 2 of the 3 answerable right
-LOCAL_SAMPLE_FALSE_CITED = 2
+# measured by benchmarks/eval_sets.py --backend local (seeds.test.local.json): 1 false-cited
+# of the 8 (s049; s098 is declined since the "why" check), 2 of the 3 answerable right
+LOCAL_SAMPLE_FALSE_CITED = 1
 LOCAL_SAMPLE_ACCURACY = 0.66
