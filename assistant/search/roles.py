@@ -63,6 +63,17 @@ def _is(token: Token, name: str) -> bool:
     return any(token.stem in stems for form in name_forms(name) for stems in form)
 
 
+def _names_at(words: tuple[Token, ...], span: range, names: tuple[str, ...]) -> list[str]:
+    """The ``names`` that capitalised words at the positions ``span`` state, in order."""
+    stated = [words[i] for i in span if words[i].capital and words[i].stem]
+    return [n for word in stated for n in names if _is(word, n)]
+
+
+def _first_of(words: tuple[Token, ...], stems: set[str]) -> int | None:
+    """The position of the first word matching one of ``stems`` (``None``: none does)."""
+    return next((i for i, t in enumerate(words) if t.stem and matches(t.stem, stems)), None)
+
+
 def _doer_before(words: tuple[Token, ...], end: int) -> Token | None:
     """The nearest capitalised word before ``end`` that acts: followed by a verb such as
     "has", "will", "said" (not a possessive "Russia's", not an adjective "Baltic region")."""
@@ -83,20 +94,12 @@ def agent(ask: Ask, names: tuple[str, ...], text: str, before: str = "") -> floa
     if not predicate:
         return 0.5
     asked = tokens(ask.text)
-    first = min(predicate.values())
-    doers = [
-        name
-        for i in range(1, first)
-        if asked[i].capital and asked[i].stem
-        for name in names
-        if _is(asked[i], name)
-    ]
+    doers = _names_at(asked, range(1, min(predicate.values())), names)
     if not doers:
         return 0.5
     subject = doers[-1]
     said = tokens(text)
-    wanted = set(predicate)
-    verb = next((i for i, t in enumerate(said) if t.stem and matches(t.stem, wanted)), None)
+    verb = _first_of(said, set(predicate))
     if verb is None:
         return 0.5
     doer = _doer_before(said, verb)
@@ -118,12 +121,8 @@ def roles_reversed(ask: Ask, names: tuple[str, ...], text: str) -> bool:
         return False
     asked = tokens(ask.text)
     first = min(predicate.values())
-
-    def named(words: tuple[Token, ...], span: range) -> list[str]:
-        return [n for i in span if words[i].capital for n in names if _is(words[i], n)]
-
-    doers = set(named(asked, range(1, first)))
-    objects = set(named(asked, range(first, len(asked)))) - doers
+    doers = set(_names_at(asked, range(1, first), names))
+    objects = set(_names_at(asked, range(first, len(asked)), names)) - doers
     if len(doers) != 1 or len(objects) != 1:
         return False
     (doer,), (done_to,) = doers, objects
@@ -131,14 +130,11 @@ def roles_reversed(ask: Ask, names: tuple[str, ...], text: str) -> bool:
     if any(asked[i].word in _MUTUAL for i in range(first, object_at)):
         return False  # "A cooperates with B" says "B cooperates with A" too
     said = tokens(text)
-    action = {min(predicate, key=lambda t: predicate[t])}  # the word after the doer
-    verb = next((i for i, t in enumerate(said) if t.stem and matches(t.stem, action)), None)
+    verb = _first_of(said, {min(predicate, key=lambda t: predicate[t])})  # the doer's action
     if verb is None:
         return False
-    before, after = range(0, verb), range(verb + 1, len(said))
-    doer_after = [i for i in after if said[i].capital and _is(said[i], doer)]
+    doer_after = [i for i in range(verb + 1, len(said)) if said[i].capital and _is(said[i], doer)]
     if not doer_after or any(said[i].word == "by" for i in range(verb + 1, doer_after[0])):
         return False
-    return bool(named(said, before) and done_to in named(said, before)) and doer not in named(
-        said, before
-    )
+    stated_before = _names_at(said, range(verb), names)
+    return done_to in stated_before and doer not in stated_before
