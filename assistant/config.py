@@ -23,8 +23,16 @@ LocalRuntimeName = Literal["auto", "xllamacpp", "llama-cpp-python"]
 
 def cache_root() -> Path:
     """The folder for what this program derives once and keeps: the assembled model file,
-    the e5 graph (``$XDG_CACHE_HOME``, or ``~/.cache``, then ``news-assistant``)."""
+    the e5 graph, the local model's warmed prompt state (``$XDG_CACHE_HOME``, or
+    ``~/.cache``, then ``news-assistant``)."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "news-assistant"
+
+
+def made_from(path: Path) -> str:
+    """What names a cached derivative of the file ``path`` (its resolved path, size and
+    modification time): a replaced or edited file gets a new one."""
+    stat = path.stat()
+    return f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
 
 
 class Settings(BaseSettings):

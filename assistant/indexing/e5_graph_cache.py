@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
 
-from assistant.config import cache_root
+from assistant.config import cache_root, made_from
 from assistant.ingest.files import write_atomic
 
 T = TypeVar("T")
@@ -33,8 +33,7 @@ def graph_dir() -> Path:
 
 def graph_key(model_file: Path, kernel: str) -> str:
     """The hash naming the graph built from ``model_file`` with ``kernel``."""
-    stat = model_file.stat()
-    digest = hashlib.sha256(f"{model_file.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    digest = hashlib.sha256(made_from(model_file).encode())
     digest.update(kernel.encode())
     here = Path(__file__).parent
     for name in _SOURCES:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from assistant.config import cache_root
+from assistant.config import cache_root, made_from
 from assistant.errors import BackendReplyError, BackendUnavailableError
 
 Messages = Sequence[Mapping[str, str]]
@@ -77,9 +77,8 @@ class LocalRuntime(ABC):
         """Where the KV state of ``messages`` is kept: named by a hash of the model file
         (path, size, modification time), the runtime and its ``version``, the context size
         and the messages, so a state is only ever restored into the model that made it."""
-        stat = self.model_path.stat()
-        made_of = [str(self.model_path.resolve()), stat.st_size, stat.st_mtime_ns, self.name]
-        key = json.dumps([*made_of, version, self.n_ctx, [dict(m) for m in messages]])
+        made_of = [made_from(self.model_path), self.name, version, self.n_ctx]
+        key = json.dumps([*made_of, [dict(m) for m in messages]])
         return prefix_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.bin"
 
     @abstractmethod
