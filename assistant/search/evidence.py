@@ -77,7 +77,7 @@ class Scored:
     sentence: Sentence
     values: dict[str, float]
     support: float
-    passes: bool  # holds the kind of answer asked, and its article states the given names
+    passes: bool  # passes every hard check of ``gates.passes``
 
 
 class EvidenceSelector:

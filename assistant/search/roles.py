@@ -10,6 +10,7 @@ A"; a passive "... by A" is not a reversal).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -47,8 +48,10 @@ def tokens(text: str) -> tuple[Token, ...]:
     return tuple(out)
 
 
-def predicate_terms(ask: Ask) -> dict[str, int]:
-    """The ask's terms that are neither names nor focus words, by first position in it."""
+@lru_cache(maxsize=1024)
+def predicate_terms(ask: Ask) -> Mapping[str, int]:
+    """The ask's terms that are neither names nor focus words, by first position in it
+    (cached: every candidate sentence of a question asks for it several times)."""
     named = {t for name in ask.names for stems in name_terms(name) for t in stems}
     found: dict[str, int] = {}
     for position, token in enumerate(tokens(ask.text)):
