@@ -34,16 +34,27 @@ export ORT_DISABLE_TELEMETRY=1 ANONYMIZED_TELEMETRY=False HF_HUB_OFFLINE=1
 echo "== ruff"
 .venv/bin/ruff check assistant ui tests benchmarks
 .venv/bin/ruff format --check assistant ui tests benchmarks
-echo "== mypy"
-.venv/bin/mypy assistant
+# mypy (one core, ~12 s cold) runs beside pytest's start-up; its report follows pytest's
+mypy_log="$(mktemp)"
+trap 'rm -f "$mypy_log"' EXIT
+.venv/bin/mypy assistant >"$mypy_log" 2>&1 &
+mypy_pid=$!
 echo "== pytest"
 set +e
 # two workers, one test file at a time each (files with slow tests first: tests/conftest.py)
 .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
 status=$?
+wait "$mypy_pid"
+mypy_status=$?
 set -e
+echo "== mypy"
+cat "$mypy_log"
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: failing on purpose" >&2
   exit 1
+fi
+if [ "$status" -eq 0 ] && [ "$mypy_status" -ne 0 ]; then
+  echo "mypy found type errors (above): failing" >&2
+  exit "$mypy_status"
 fi
 exit "$status"

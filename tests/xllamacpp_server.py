@@ -7,6 +7,7 @@ process of its own on a fixed loopback port, as ``llama-server`` would be run.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -20,8 +21,9 @@ def main(model: str, port: int, alias: str) -> None:
     params.model_alias = alias
     params.n_ctx = 2048
     params.n_parallel = 1
-    params.cpuparams.n_threads = 2
-    params.cpuparams_batch.n_threads = 2
+    threads = int(os.environ.get("ASSISTANT_LOCAL_THREADS", "2"))  # tests/conftest.py
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
     params.hostnames = ["127.0.0.1"]
     params.port = port
     params.warmup = False
