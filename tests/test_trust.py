@@ -181,3 +181,33 @@ def test_a_mutual_action_is_not_a_role_swap() -> None:
     question = analyse("Which Israeli intelligence service cooperates with U.S. intelligence?")
     text = "U.S. intelligence agencies were actively cooperating with the Israeli Mossad."
     assert not roles_reversed(question.asks[0], question.names, text)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "focus"),
+    [
+        ("By how many wickets did Australia win the Test?", "quantity", ("wicket",)),
+        ("For how long has he been in office?", "quantity", ()),
+        ("What actually set off the blaze in Lima?", "reason", ()),
+        ("What really prompted the walk-out?", "reason", ()),
+        ("What type of cancer did he die from?", "other", ("cancer",)),
+        ("Which kind of aircraft crashed?", "other", ("aircraft", "crash")),
+    ],
+)
+def test_the_kind_asked_is_read_through_a_preposition_an_adverb_or_a_sort_word(
+    question: str, kind: str, focus: tuple[str, ...]
+) -> None:
+    """ "By how many ..." asks for a number, "What actually set off ..." for a cause, and the
+    head of "what type of cancer" is "cancer" (not "type")."""
+    from assistant.search.question import analyse
+
+    (ask,) = analyse(question).asks
+    assert (ask.kind, ask.focus) == (kind, focus)
+
+
+def test_a_figure_asked_through_by_how_much_must_be_about_who_is_asked(
+    assistant: Assistant,
+) -> None:
+    """The article gives the expected rise for "European allies and Canada", not Poland."""
+    answer = assistant.ask("By how much is NATO expecting defense spending in Poland to increase?")
+    assert answer.refused and answer.citations == (), answer.text

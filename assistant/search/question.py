@@ -35,6 +35,7 @@ _QUANTITY_NOUNS = frozenset(
     "margin size sum value count speed distance length height weight tally budget "
     "salary pay fee fine bill debt growth ratio population temperature".split()
 )
+_SORT_NOUNS = frozenset("type kind sort form variety brand class".split())
 _TIME_NOUNS = frozenset("date day year month time week hour period season decade".split())
 _PLACE_NOUNS = frozenset(
     "country city town state place region province capital nation area island suburb "
@@ -46,8 +47,9 @@ _PERSON_NOUNS = frozenset(
     "diplomat envoy ambassador soldier negotiator delegate representative commander".split()
 )
 _REASON_LEADS = re.compile(
-    r"^(?:why\b|what (?:caused|causes|cause|led|leads|prompted|prompts|triggered|sparked|set off"
-    r"|sets off|made|makes|is behind|was behind|were behind|drove|drives|brought|brings)\b"
+    r"^(?:why\b|what (?:\w+ly )?(?:caused|causes|cause|led|leads|prompted|prompts|triggered"
+    r"|sparked|set off|sets off|made|makes|is behind|was behind|were behind|drove|drives"
+    r"|brought|brings)\b"
     r"|how come\b|for what reason\b|what (?:is|was|were|are) the (?:reason|cause|motive)s?\b)",
     re.IGNORECASE,
 )
@@ -131,6 +133,9 @@ def kind_of(text: str) -> tuple[str, tuple[str, ...]]:
         if at is not None and tokens[at - 1] not in ("in", "on", "at", "by", "for"):
             tokens = tokens[at:]
             q = " ".join(tokens)
+    if tokens[0] in ("in", "on", "at", "by", "for") and tokens[1:2] == ["how"]:
+        tokens = tokens[1:]  # "By how many wickets ...", "For how long ..."
+        q = " ".join(tokens)
     first, second = tokens[0], tokens[1] if len(tokens) > 1 else ""
     if _REASON_LEADS.search(q):
         return REASON, ()
@@ -187,6 +192,8 @@ def _focus(tokens: list[str], keep_of: bool = False) -> tuple[str, ...]:
     out: list[str] = []
     if len(tokens) > 1 and tokens[0] in ("is", "was", "are", "were") and tokens[1] == "the":
         tokens = tokens[2:]
+    if len(tokens) > 2 and tokens[0] in _SORT_NOUNS and tokens[1] == "of":
+        tokens = tokens[2:]  # "what type of cancer": the head is "cancer"
     for token in tokens:
         if token == "of" and keep_of:
             continue
