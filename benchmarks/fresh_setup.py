@@ -127,6 +127,10 @@ def run_tests(clone: Path, env: dict[str, str], log: Path) -> dict[str, Any]:
         "s": round(time.monotonic() - started, 1),
         "exit": done.returncode,
         "last_line": text[-1] if text else "",
+        # mypy's report follows pytest's (scripts/test.sh): keep pytest's own summary line
+        "pytest_summary": next(
+            (line.strip("= ") for line in reversed(text) if re.search(r"\d+ passed", line)), ""
+        ),
         "steps": step_lines("\n".join(text)),
     }
 
