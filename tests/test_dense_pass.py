@@ -297,8 +297,9 @@ def test_another_process_answers_during_the_dense_pass(tmp_path: Path) -> None:
     without waiting and without an error; the writer then completes the index.
 
     The writer is frozen (SIGSTOP) right after its first batch of vectors is stored, so the
-    question is asked in the middle of the pass however fast or slow this machine is; it is
-    then embedding the second batch, holding no database transaction."""
+    question is asked in the middle of the pass however fast or slow this machine is. The
+    writer is then embedding the second batch (seconds of work between two database writes),
+    so it is frozen between transactions, not inside one."""
     seeds = write_articles(tmp_path / "seeds", 200)  # 600 passages: batches of 256, 256, 88
     index = tmp_path / "index"
     after_first = 600 - dense_module.BATCH_PASSAGES
