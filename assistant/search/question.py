@@ -35,6 +35,7 @@ _QUANTITY_NOUNS = frozenset(
     "margin size sum value count speed distance length height weight tally budget "
     "salary pay fee fine bill debt growth ratio population temperature".split()
 )
+_PREPOSITIONS = ("in", "on", "at", "by", "for")  # that may lead a question: "In which ..."
 _SORT_NOUNS = frozenset("type kind sort form variety brand class".split())
 _TIME_NOUNS = frozenset("date day year month time week hour period season decade".split())
 _PLACE_NOUNS = frozenset(
@@ -128,14 +129,12 @@ def kind_of(text: str) -> tuple[str, tuple[str, ...]]:
     if not tokens:
         return OTHER, ()
     if tokens[0] not in _WH and tokens[0] not in _AUXILIARIES:
-        # "Roughly how many ...", "In that meeting, who ...": start at the first wh-word
+        # "Roughly how many ...", "In that meeting, who ...", "By how many wickets ...": start
+        # at the first wh-word; a preposition before "what"/"which" stays ("In which city")
         at = next((i for i, t in enumerate(tokens) if t in _WH), None)
-        if at is not None and tokens[at - 1] not in ("in", "on", "at", "by", "for"):
+        if at is not None and (tokens[at] == "how" or tokens[at - 1] not in _PREPOSITIONS):
             tokens = tokens[at:]
             q = " ".join(tokens)
-    if tokens[0] in ("in", "on", "at", "by", "for") and tokens[1:2] == ["how"]:
-        tokens = tokens[1:]  # "By how many wickets ...", "For how long ..."
-        q = " ".join(tokens)
     first, second = tokens[0], tokens[1] if len(tokens) > 1 else ""
     if _REASON_LEADS.search(q):
         return REASON, ()
@@ -153,7 +152,7 @@ def kind_of(text: str) -> tuple[str, tuple[str, ...]]:
     if first == "how" and second in _QUANTITY_HOW:
         return QUANTITY, _focus(tokens[2:])
     if first in ("what", "which") or (
-        first in ("in", "on", "at", "by", "for")
+        first in _PREPOSITIONS
         and second
         in (
             "what",
